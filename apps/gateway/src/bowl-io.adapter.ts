@@ -1,0 +1,56 @@
+import { INestApplicationContext, Logger } from '@nestjs/common';
+import { IoAdapter } from '@nestjs/platform-socket.io';
+import { createAdapter } from '@socket.io/redis-adapter';
+import type Redis from 'ioredis';
+import type { Server, ServerOptions } from 'socket.io';
+import { createRedisClient } from '@app/database';
+
+export interface BowlIoOptions {
+  /** Largest socket.io frame accepted; a bigger one closes that connection, nothing else. */
+  maxHttpBufferSize: number;
+  /** With a Redis URL, room emits reach sockets on every instance of the fleet. */
+  redisUrl?: string;
+  redisKeyPrefix: string;
+}
+
+/** socket.io server settings, plus the Redis adapter for cross-instance fan-out. */
+export class BowlIoAdapter extends IoAdapter {
+  private readonly logger = new Logger('BowlIoAdapter');
+  private redisClients: Redis[] = [];
+  private adapterFactory?: ReturnType<typeof createAdapter>;
+
+  constructor(
+    app: INestApplicationContext,
+    private readonly options: BowlIoOptions,
+  ) {
+    super(app);
+  }
+
+  async connect(): Promise<void> {
+    if (!this.options.redisUrl) return;
+    const pub = createRedisClient(this.options.redisUrl, 'adapter-pub');
+    const sub = createRedisClient(this.options.redisUrl, 'adapter-sub');
+    await Promise.all([pub.connect(), sub.connect()]);
+    this.redisClients = [pub, sub];
+    this.adapterFactory = createAdapter(pub, sub, { key: `${this.options.redisKeyPrefix}sio` });
+  }
+
+  createIOServer(port: number, options?: ServerOptions): Server {
+    const server: Server = super.createIOServer(port, {
+      ...options,
+      maxHttpBufferSize: this.options.maxHttpBufferSize,
+      cors: { origin: true },
+    });
+    if (this.adapterFactory) {
+      server.adapter(this.adapterFactory);
+      server
+        .of('/')
+        .adapter.on('error', (err: Error) => this.logger.warn(`adapter: ${err.message}`));
+    }
+    return server;
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all(this.redisClients.map((c) => c.quit().catch(() => undefined)));
+  }
+}

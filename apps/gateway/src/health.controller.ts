@@ -1,0 +1,51 @@
+import { Controller, Get, Inject, Optional } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import type Redis from 'ioredis';
+import { PrismaService, REDIS } from '@app/database';
+
+const CHECK_TIMEOUT_MS = 1500;
+
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly prisma: PrismaService,
+    @Optional() @Inject(REDIS) private readonly redis: Redis | null,
+  ) {}
+
+  /** The process is up and serving. */
+  @Get('live')
+  @HealthCheck()
+  live() {
+    return this.health.check([]);
+  }
+
+  /** Every dependency answers: PostgreSQL, and Redis when the fleet uses it. 503 otherwise. */
+  @Get('ready')
+  @HealthCheck()
+  ready() {
+    const checks = [() => this.probe('database', () => this.prisma.$queryRaw`SELECT 1`)];
+    const redis = this.redis;
+    if (redis) checks.push(() => this.probe('redis', () => redis.ping()));
+    return this.health.check(checks);
+  }
+
+  private async probe(key: string, ping: () => Promise<unknown>) {
+    const indicator = this.indicators.check(key);
+    try {
+      await withTimeout(ping(), CHECK_TIMEOUT_MS);
+      return indicator.up();
+    } catch (err) {
+      return indicator.down({ message: (err as Error).message });
+    }
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, fail) => {
+    timer = setTimeout(() => fail(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,17 @@
+import { loadEnvironment } from '@app/common';
+import { runMigrations } from '@app/database';
+
+/** `npm run db:migrate`: applies prisma/migrations to DATABASE_URL; safe to run again. */
+async function main(): Promise<void> {
+  const { DATABASE_URL } = loadEnvironment(process.env);
+  if (!DATABASE_URL)
+    throw new Error('DATABASE_URL is required (postgresql://user:pass@host:5432/db)');
+  const { applied, skipped } = await runMigrations(DATABASE_URL);
+  for (const name of applied) console.log(`applied ${name}`);
+  console.log(`${applied.length} migration(s) applied, ${skipped} already up to date`);
+}
+
+main().catch((err: Error) => {
+  console.error(`db:migrate: ${err.message}`);
+  process.exit(1);
+});

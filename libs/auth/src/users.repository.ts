@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import { Prisma, PrismaService } from '@app/database';
+
+export interface UserRecord {
+  id: string;
+  email: string;
+  name: string;
+  publicKey: string;
+}
+
+const PUBLIC_FIELDS = { id: true, email: true, name: true, publicKey: true } as const;
+
+export class EmailTakenError extends Error {}
+
+@Injectable()
+export class UsersRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async create(data: {
+    email: string;
+    name: string;
+    passwordHash: string;
+    publicKey: string;
+  }): Promise<UserRecord> {
+    try {
+      return await this.prisma.user.create({ data, select: PUBLIC_FIELDS });
+    } catch (err) {
+      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
+        throw new EmailTakenError();
+      }
+      throw err;
+    }
+  }
+
+  findCredentials(
+    email: string,
+  ): Promise<{ id: string; email: string; passwordHash: string } | null> {
+    return this.prisma.user.findUnique({
+      where: { email },
+      select: { id: true, email: true, passwordHash: true },
+    });
+  }
+
+  findById(id: string): Promise<UserRecord | null> {
+    return this.prisma.user.findUnique({ where: { id }, select: PUBLIC_FIELDS });
+  }
+
+  findByEmail(email: string): Promise<UserRecord | null> {
+    return this.prisma.user.findUnique({ where: { email }, select: PUBLIC_FIELDS });
+  }
+}

@@ -1,0 +1,95 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { WsException } from '@nestjs/websockets';
+import { randomUUID } from 'node:crypto';
+import { DomainError, ErrorKind } from './errors';
+
+const HTTP_STATUS: Record<ErrorKind, number> = {
+  invalid: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+};
+
+export interface ErrorAck {
+  status: 'ERROR';
+  error: string;
+  ref?: string;
+}
+
+interface Resolved {
+  httpStatus: number;
+  message: string;
+  ref?: string;
+  /** Extra detail an HttpException carries (e.g. the health report of a 503). */
+  body?: object;
+}
+
+/**
+ * The one place where exceptions meet the wire. Over a socket every failure becomes the ack
+ * `{status:"ERROR", error}` and the socket stays connected; over HTTP it becomes a JSON body with
+ * a human-readable `message`. Unexpected errors are logged with a correlation id and reported to
+ * the client as "internal error" with that id, never with a stack.
+ */
+@Catch()
+export class AppExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const resolved = this.resolve(exception);
+    if (host.getType() === 'ws') {
+      const ack = host.getArgs().findLast((arg: unknown) => typeof arg === 'function') as
+        ((reply: ErrorAck) => void) | undefined;
+      const reply: ErrorAck = { status: 'ERROR', error: resolved.message };
+      if (resolved.ref) reply.ref = resolved.ref;
+      if (ack) ack(reply);
+      else
+        host
+          .switchToWs()
+          .getClient<{ emit(ev: string, d: unknown): void }>()
+          .emit('exception', reply);
+      return;
+    }
+    if (host.getType() === 'http') {
+      const res = host
+        .switchToHttp()
+        .getResponse<{ status(code: number): { json(body: unknown): void } }>();
+      res.status(resolved.httpStatus).json({
+        statusCode: resolved.httpStatus,
+        ...resolved.body,
+        message: resolved.message,
+        ...(resolved.ref && { ref: resolved.ref }),
+      });
+    }
+  }
+
+  private resolve(exception: unknown): Resolved {
+    if (exception instanceof DomainError) {
+      return { httpStatus: HTTP_STATUS[exception.kind], message: exception.message };
+    }
+    if (exception instanceof HttpException) {
+      const body = exception.getResponse();
+      return {
+        httpStatus: exception.getStatus(),
+        message: httpMessage(exception),
+        body: typeof body === 'object' ? body : undefined,
+      };
+    }
+    if (exception instanceof WsException) {
+      const error = exception.getError();
+      return { httpStatus: 400, message: typeof error === 'string' ? error : 'bad request' };
+    }
+    const ref = randomUUID().slice(0, 8);
+    const err = exception instanceof Error ? exception : new Error(String(exception));
+    this.logger.error(`internal error ref=${ref}: ${err.message}`, err.stack);
+    return { httpStatus: 500, message: 'internal error', ref };
+  }
+}
+
+function httpMessage(exception: HttpException): string {
+  const body = exception.getResponse();
+  if (typeof body === 'string') return body;
+  const message = (body as { message?: unknown }).message;
+  if (Array.isArray(message)) return message.join('; ');
+  return typeof message === 'string' ? message : exception.message;
+}

@@ -1,0 +1,94 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+import { validationMessage } from './validation';
+
+export const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+
+/** Every setting Bowl reads from the environment, with its rule and default. */
+export class Environment {
+  @IsOptional()
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgresql:// URL' })
+  DATABASE_URL?: string;
+
+  @IsOptional()
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  JWT_SECRET?: string;
+
+  @Matches(/^\d+(ms|s|m|h|d)?$/, { message: 'JWT_TTL must look like 3600, 15m, 1h or 7d' })
+  JWT_TTL = '1h';
+
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: LogLevel = 'log';
+
+  /** Largest accepted `message` (ciphertext) in bytes. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(16 * 1024 * 1024)
+  MAX_MESSAGE_BYTES = 64 * 1024;
+
+  /** Prefix of every Redis key and channel Bowl uses, so several deployments can share a Redis. */
+  @Matches(/^[\w:.-]{1,64}$/, { message: 'REDIS_KEY_PREFIX must be 1-64 of [A-Za-z0-9_:.-]' })
+  REDIS_KEY_PREFIX = 'bowl:';
+
+  /** Folder of the embedded default (database, generated secret). */
+  @IsString()
+  @MaxLength(4096)
+  BOWL_HOME = '.bowl';
+}
+
+/** The validated environment, with the values the embedded default filled in. */
+export type AppConfig = Environment & { DATABASE_URL: string; JWT_SECRET: string };
+
+export class ConfigError extends Error {}
+
+const REQUIRED_IN_PRODUCTION = ['DATABASE_URL', 'JWT_SECRET'] as const;
+
+/** Validates the environment; throws ConfigError with one line naming the offending variable. */
+export function loadEnvironment(env: NodeJS.ProcessEnv): Environment {
+  const known = Object.keys(new Environment()).concat(REQUIRED_IN_PRODUCTION, 'REDIS_URL');
+  const given = Object.fromEntries(
+    Object.entries(env).filter(([k, v]) => known.includes(k) && v !== undefined && v !== ''),
+  );
+  const config = plainToInstance(Environment, given);
+  const errors = validateSync(config, { whitelist: true });
+  if (errors.length) throw new ConfigError(`invalid configuration: ${validationMessage(errors)}`);
+  if (config.NODE_ENV === 'production') {
+    const missing = REQUIRED_IN_PRODUCTION.find((name) => !config[name]);
+    if (missing) throw new ConfigError(`${missing} is required when NODE_ENV=production`);
+  }
+  return config;
+}
+
+/** Injection token of the validated AppConfig. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,64 @@
+import { applyDecorators } from '@nestjs/common';
+import { Transform } from 'class-transformer';
+import {
+  IsEmail,
+  IsString,
+  Length,
+  Matches,
+  MaxLength,
+  registerDecorator,
+  ValidationOptions,
+} from 'class-validator';
+
+/** Emails are compared trimmed and lower-cased everywhere. */
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/** A valid e-mail address, normalised (trimmed, lower-cased) before it reaches a service. */
+export function IsNormalizedEmail(): PropertyDecorator {
+  return applyDecorators(
+    Transform(({ value }) => (typeof value === 'string' ? normalizeEmail(value) : value)),
+    IsString({ message: '$property must be a string' }),
+    MaxLength(254, { message: '$property must be at most 254 characters' }),
+    IsEmail({}, { message: '$property must be a valid email address' }),
+  );
+}
+
+/** A display name: 1–64 characters after trimming. */
+export function IsDisplayName(): PropertyDecorator {
+  return applyDecorators(
+    Transform(({ value }) => (typeof value === 'string' ? value.trim() : value)),
+    IsString({ message: '$property must be a string' }),
+    Length(1, 64, { message: '$property must be 1 to 64 characters' }),
+  );
+}
+
+/** Standard base64 (what the clients send for keys and ciphertext), at most `maxBytes` long. */
+export function IsBase64Text(maxBytes: number): PropertyDecorator {
+  return applyDecorators(
+    IsString({ message: '$property must be a string' }),
+    MaxLength(maxBytes, { message: `$property must be at most ${maxBytes} characters` }),
+    Matches(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, {
+      message: '$property must be base64',
+    }),
+  );
+}
+
+/** A string of at least one and at most `maxBytes` UTF-8 bytes. */
+export function IsBoundedText(maxBytes: number, options?: ValidationOptions): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name: 'isBoundedText',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: {
+        message: `$property must be a non-empty string of at most ${maxBytes} bytes`,
+        ...options,
+      },
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'string' && value.length > 0 && Buffer.byteLength(value) <= maxBytes,
+      },
+    });
+}

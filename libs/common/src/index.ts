@@ -1,0 +1,5 @@
+export * from './app-exception.filter';
+export * from './config';
+export * from './dto';
+export * from './errors';
+export * from './validation';

@@ -1,0 +1,70 @@
+import {
+  DynamicModule,
+  Global,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  OnModuleDestroy,
+} from '@nestjs/common';
+import Redis from 'ioredis';
+
+const logger = new Logger('Redis');
+
+/**
+ * An ioredis client that survives an outage: it reconnects forever and reports errors instead of
+ * crashing the process (an ioredis client without an `error` listener throws).
+ */
+export function createRedisClient(url: string, name: string): Redis {
+  const client = new Redis(url, {
+    connectionName: `bowl-${name}`,
+    maxRetriesPerRequest: 2,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+    lazyConnect: true,
+  });
+  let down = false;
+  client.on('error', (err) => {
+    if (!down) logger.warn(`${name}: ${err.message}`);
+    down = true;
+  });
+  client.on('ready', () => {
+    if (down) logger.log(`${name}: reconnected`);
+    down = false;
+  });
+  return client;
+}
+
+/** The shared command connection to Redis, or null when REDIS_URL is unset (single instance). */
+export const REDIS = Symbol('REDIS');
+
+@Injectable()
+class RedisCloser implements OnModuleDestroy {
+  constructor(@Inject(REDIS) private readonly redis: Redis | null) {}
+
+  async onModuleDestroy(): Promise<void> {
+    await this.redis?.quit().catch(() => undefined);
+  }
+}
+
+@Global()
+@Module({})
+export class RedisModule {
+  static forRoot(url: string | undefined): DynamicModule {
+    return {
+      module: RedisModule,
+      providers: [
+        {
+          provide: REDIS,
+          useFactory: async (): Promise<Redis | null> => {
+            if (!url) return null;
+            const client = createRedisClient(url, 'commands');
+            await client.connect();
+            return client;
+          },
+        },
+        RedisCloser,
+      ],
+      exports: [REDIS],
+    };
+  }
+}

@@ -1,0 +1,85 @@
+import { Logger } from '@nestjs/common';
+import { MessageBody, SubscribeMessage } from '@nestjs/websockets';
+import { IsIn } from 'class-validator';
+import { ConflictError } from '@app/common';
+import { BowlGateway } from '../apps/gateway/src/bowl-gateway.decorator';
+import { createTestDatabase, TestDatabase } from './support/database';
+import { connect, emitAck, registerUser } from './support/clients';
+import { startTestApp, testConfig, TestApp } from './support/test-app';
+
+class ProbeDto {
+  @IsIn(['ok', 'refuse', 'crash'])
+  outcome: 'ok' | 'refuse' | 'crash';
+}
+
+/** A gateway with the project's decorator, to exercise the pipe and the filter for real. */
+@BowlGateway()
+class ProbeGateway {
+  @SubscribeMessage('probe')
+  probe(@MessageBody() dto: ProbeDto) {
+    if (dto.outcome === 'refuse') throw new ConflictError('already done');
+    if (dto.outcome === 'crash') throw new Error('db password is hunter2 at /secret/path');
+    return { status: 'OK' };
+  }
+}
+
+describe('socket error handling', () => {
+  let db: TestDatabase;
+  let app: TestApp;
+  const logged: string[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    app = await startTestApp(testConfig(db.url), { providers: [ProbeGateway] });
+    jest.spyOn(Logger.prototype, 'error').mockImplementation((message: unknown) => {
+      logged.push(String(message));
+    });
+  });
+  afterAll(async () => {
+    jest.restoreAllMocks();
+    await app?.close();
+    await db?.drop();
+  });
+
+  it('turns refusals, bad input and crashes into ERROR acks and keeps the socket connected', async () => {
+    const user = await registerUser(app.url);
+    const socket = await connect(app.url, user.token);
+
+    expect(await emitAck(socket, 'probe', { outcome: 'ok' })).toEqual({ status: 'OK' });
+    expect(await emitAck(socket, 'probe', { outcome: 'refuse' })).toEqual({
+      status: 'ERROR',
+      error: 'already done',
+    });
+    expect(await emitAck(socket, 'probe', { outcome: 'other' })).toEqual({
+      status: 'ERROR',
+      error: expect.stringContaining('outcome must be one of the following values'),
+    });
+    expect(await emitAck(socket, 'probe', { outcome: 'ok', extra: 1 })).toEqual({
+      status: 'ERROR',
+      error: 'property extra should not exist',
+    });
+    for (const payload of ['a string', 42, null, [1, 2], true]) {
+      expect(await emitAck(socket, 'probe', payload)).toEqual({
+        status: 'ERROR',
+        error: 'payload must be an object',
+      });
+    }
+    expect(await emitAck(socket, 'probe')).toEqual({
+      status: 'ERROR',
+      error: 'payload must be an object',
+    });
+
+    const crash = await emitAck(socket, 'probe', { outcome: 'crash' });
+    expect(crash).toEqual({
+      status: 'ERROR',
+      error: 'internal error',
+      ref: expect.stringMatching(/^[0-9a-f]{8}$/),
+    });
+    expect(JSON.stringify(crash)).not.toContain('hunter2');
+    expect(logged.some((line) => line.includes(`ref=${crash.ref as string}`))).toBe(true);
+
+    expect(socket.connected).toBe(true);
+    expect(await emitAck(socket, 'probe', { outcome: 'ok' })).toEqual({ status: 'OK' });
+    socket.close();
+  });
+});
