@@ -1,10 +1,18 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { AuthModule } from '@app/auth';
-import { APP_CONFIG, AppConfig } from '@app/common';
+import { APP_CONFIG, AppConfig, Notifier } from '@app/common';
+import { ContactsModule } from '@app/contacts';
 import { DatabaseModule, RedisModule } from '@app/database';
+import { DeliveryModule } from '@app/delivery';
+import { GroupsModule } from '@app/groups';
+import { PresenceModule } from '@app/presence';
 import { ConnectionGateway } from './connection.gateway';
+import { ContactsGateway } from './contacts.gateway';
+import { GroupsGateway } from './groups.gateway';
 import { HealthController } from './health.controller';
+import { MessagesGateway } from './messages.gateway';
+import { SocketNotifier } from './socket-notifier';
 
 @Module({})
 export class AppModule {
@@ -17,10 +25,22 @@ export class AppModule {
         RedisModule.forRoot(config.REDIS_URL),
         AuthModule.forRoot({ secret: config.JWT_SECRET, ttl: config.JWT_TTL }),
         TerminusModule.forRoot({ logger: false }),
+        ContactsModule,
+        GroupsModule,
+        DeliveryModule,
+        PresenceModule.forRoot(),
       ],
       controllers: [HealthController],
-      providers: [{ provide: APP_CONFIG, useValue: config }, ConnectionGateway],
-      exports: [APP_CONFIG],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        SocketNotifier,
+        { provide: Notifier, useExisting: SocketNotifier },
+        ConnectionGateway,
+        ContactsGateway,
+        GroupsGateway,
+        MessagesGateway,
+      ],
+      exports: [APP_CONFIG, Notifier],
     };
   }
 }

@@ -12,6 +12,7 @@ export class AuthModule {
       : (options.ttl as JwtSignOptions['expiresIn']);
     return {
       module: AuthModule,
+      global: true,
       imports: [
         JwtModule.register({
           secret: options.secret,

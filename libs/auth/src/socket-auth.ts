@@ -7,7 +7,7 @@ export const userRoom = (userId: string): string => `user:${userId}`;
 export interface SocketData {
   user: AuthUser;
 }
-export type AuthedSocket = Socket<never, never, never, SocketData>;
+export type AuthedSocket = Socket & { data: SocketData };
 
 /**
  * socket.io handshake middleware: a socket without a valid `auth.token` never connects; the client

@@ -23,7 +23,10 @@ export class UsersRepository {
     publicKey: string;
   }): Promise<UserRecord> {
     try {
-      return await this.prisma.user.create({ data, select: PUBLIC_FIELDS });
+      return await this.prisma.user.create({
+        data: { ...data, mailbox: { create: {} } },
+        select: PUBLIC_FIELDS,
+      });
     } catch (err) {
       if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
         throw new EmailTakenError();
@@ -47,5 +50,9 @@ export class UsersRepository {
 
   findByEmail(email: string): Promise<UserRecord | null> {
     return this.prisma.user.findUnique({ where: { email }, select: PUBLIC_FIELDS });
+  }
+
+  findManyById(ids: string[]): Promise<UserRecord[]> {
+    return this.prisma.user.findMany({ where: { id: { in: ids } }, select: PUBLIC_FIELDS });
   }
 }

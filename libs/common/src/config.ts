@@ -57,6 +57,20 @@ export class Environment {
   @Max(16 * 1024 * 1024)
   MAX_MESSAGE_BYTES = 64 * 1024;
 
+  /** Undelivered messages older than this are purged (and so never delivered). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  MESSAGE_RETENTION_DAYS = 30;
+
+  /** Undelivered messages one user may have queued; beyond it senders get "recipient queue full". */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
+  MAX_QUEUED_MESSAGES = 10_000;
+
   /** Prefix of every Redis key and channel Bowl uses, so several deployments can share a Redis. */
   @Matches(/^[\w:.-]{1,64}$/, { message: 'REDIS_KEY_PREFIX must be 1-64 of [A-Za-z0-9_:.-]' })
   REDIS_KEY_PREFIX = 'bowl:';

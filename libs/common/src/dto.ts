@@ -62,3 +62,15 @@ export function IsBoundedText(maxBytes: number, options?: ValidationOptions): Pr
       },
     });
 }
+
+/** The seed's "12 byte unique group id": 24 lower-case hex characters. */
+export function IsGroupId(): PropertyDecorator {
+  return Matches(/^[0-9a-f]{24}$/, { message: '$property must be 24 lower-case hex characters' });
+}
+
+/** A user's public data as the protocol shows it (contactData, contactRequestReceived, …). */
+export interface PublicProfile {
+  name: string;
+  email: string;
+  publicKey: string;
+}

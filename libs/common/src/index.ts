@@ -3,3 +3,4 @@ export * from './config';
 export * from './dto';
 export * from './errors';
 export * from './validation';
+export * from './notifier';

@@ -5,7 +5,7 @@ import {
   Injectable,
   Logger,
   Module,
-  OnModuleDestroy,
+  OnApplicationShutdown,
 } from '@nestjs/common';
 import Redis from 'ioredis';
 
@@ -38,10 +38,10 @@ export function createRedisClient(url: string, name: string): Redis {
 export const REDIS = Symbol('REDIS');
 
 @Injectable()
-class RedisCloser implements OnModuleDestroy {
+class RedisCloser implements OnApplicationShutdown {
   constructor(@Inject(REDIS) private readonly redis: Redis | null) {}
 
-  async onModuleDestroy(): Promise<void> {
+  async onApplicationShutdown(): Promise<void> {
     await this.redis?.quit().catch(() => undefined);
   }
 }

@@ -1,0 +1,89 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from '@app/database';
+
+export type Relation = 'contact' | 'requested' | 'requestedBy' | 'none';
+
+@Injectable()
+export class ContactsRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /** How `userId` stands with `otherId`, in one round trip. */
+  async relation(userId: string, otherId: string): Promise<Relation> {
+    const [row] = await this.prisma.$queryRaw<{ contact: boolean; requested: boolean; requested_by: boolean }[]>`
+      SELECT
+        EXISTS (SELECT 1 FROM contacts WHERE user_id = ${userId}::uuid AND contact_id = ${otherId}::uuid) AS contact,
+        EXISTS (SELECT 1 FROM contact_requests
+                 WHERE requester_id = ${userId}::uuid AND addressee_id = ${otherId}::uuid) AS requested,
+        EXISTS (SELECT 1 FROM contact_requests
+                 WHERE requester_id = ${otherId}::uuid AND addressee_id = ${userId}::uuid) AS requested_by`;
+    if (row.contact) return 'contact';
+    if (row.requested) return 'requested';
+    if (row.requested_by) return 'requestedBy';
+    return 'none';
+  }
+
+  /** false when the same request is already pending (e.g. a double click racing itself). */
+  async createRequest(requesterId: string, addresseeId: string): Promise<boolean> {
+    const { count } = await this.prisma.contactRequest.createMany({
+      data: [{ requesterId, addresseeId }],
+      skipDuplicates: true,
+    });
+    return count > 0;
+  }
+
+  /** Deletes the pending request; false when there was none. */
+  async deleteRequest(requesterId: string, addresseeId: string): Promise<boolean> {
+    const { count } = await this.prisma.contactRequest.deleteMany({ where: { requesterId, addresseeId } });
+    return count > 0;
+  }
+
+  /**
+   * Turns the pending request from requester to addressee into a contact (both directions),
+   * atomically; false when no such request was pending (e.g. accepted twice).
+   */
+  async acceptRequest(requesterId: string, addresseeId: string): Promise<boolean> {
+    return this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.contactRequest.deleteMany({ where: { requesterId, addresseeId } });
+      if (count === 0) return false;
+      await tx.contact.createMany({
+        data: [
+          { userId: requesterId, contactId: addresseeId },
+          { userId: addresseeId, contactId: requesterId },
+        ],
+        skipDuplicates: true,
+      });
+      return true;
+    });
+  }
+
+  /** Removes the contact in both directions; false when they were not contacts. */
+  async deleteContact(userId: string, otherId: string): Promise<boolean> {
+    const { count } = await this.prisma.contact.deleteMany({
+      where: {
+        OR: [
+          { userId, contactId: otherId },
+          { userId: otherId, contactId: userId },
+        ],
+      },
+    });
+    return count > 0;
+  }
+
+  async areContacts(userId: string, otherId: string): Promise<boolean> {
+    const row = await this.prisma.contact.findUnique({
+      where: { userId_contactId: { userId, contactId: otherId } },
+      select: { userId: true },
+    });
+    return row !== null;
+  }
+
+  /** Requests waiting for `userId` to answer, oldest first, with the requester's profile. */
+  async pendingRequestsFor(userId: string) {
+    const rows = await this.prisma.contactRequest.findMany({
+      where: { addresseeId: userId },
+      orderBy: { createdAt: 'asc' },
+      select: { requester: { select: { name: true, email: true, publicKey: true } } },
+    });
+    return rows.map((r) => r.requester);
+  }
+}

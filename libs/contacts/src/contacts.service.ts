@@ -1,0 +1,110 @@
+import { Injectable } from '@nestjs/common';
+import { AuthUser, UserRecord, UsersRepository } from '@app/auth';
+import {
+  ConflictError,
+  InvalidInputError,
+  NotFoundError,
+  Notifier,
+  PublicProfile,
+} from '@app/common';
+import { ContactsRepository } from './contacts.repository';
+
+export const profileOf = (u: PublicProfile): PublicProfile => ({
+  name: u.name,
+  email: u.email,
+  publicKey: u.publicKey,
+});
+
+@Injectable()
+export class ContactsService {
+  constructor(
+    private readonly contacts: ContactsRepository,
+    private readonly users: UsersRepository,
+    private readonly notifier: Notifier,
+  ) {}
+
+  /**
+   * Asks `email` to become a contact. If they had already asked the caller, this accepts their
+   * request instead. Either way the caller gets the target's public data.
+   */
+  async sendRequest(caller: AuthUser, email: string): Promise<{ contactData: PublicProfile }> {
+    const target = await this.users.findByEmail(email);
+    if (!target) throw new NotFoundError('no user with that email');
+    if (target.id === caller.id) throw new InvalidInputError('you cannot add yourself as a contact');
+    const me = await this.self(caller);
+    switch (await this.contacts.relation(caller.id, target.id)) {
+      case 'contact':
+        throw new ConflictError('already a contact');
+      case 'requested':
+        throw new ConflictError('contact request already pending');
+      case 'requestedBy':
+        await this.accept(me, target);
+        break;
+      case 'none':
+        if (!(await this.contacts.createRequest(caller.id, target.id))) {
+          throw new ConflictError('contact request already pending');
+        }
+        this.notifier.toUsers([target.id], 'contactRequestReceived', profileOf(me));
+        break;
+    }
+    return { contactData: profileOf(target) };
+  }
+
+  async acceptRequest(caller: AuthUser, email: string): Promise<{ contactData: PublicProfile }> {
+    const requester = await this.requesterOf(caller, email);
+    await this.accept(await this.self(caller), requester);
+    return { contactData: profileOf(requester) };
+  }
+
+  async declineRequest(caller: AuthUser, email: string): Promise<void> {
+    const requester = await this.requesterOf(caller, email);
+    if (!(await this.contacts.deleteRequest(requester.id, caller.id))) {
+      throw new NotFoundError('no pending contact request from that email');
+    }
+  }
+
+  async removeContact(caller: AuthUser, email: string): Promise<void> {
+    const other = await this.users.findByEmail(email);
+    if (!other || !(await this.contacts.deleteContact(caller.id, other.id))) {
+      throw new NotFoundError('not a contact');
+    }
+    this.notifier.toUsers([other.id], 'contactRemoved', { email: caller.email });
+  }
+
+  /** Contact requests still waiting for the user's answer (replayed on every connect). */
+  pendingRequestsFor(userId: string): Promise<PublicProfile[]> {
+    return this.contacts.pendingRequestsFor(userId);
+  }
+
+  isContact(userId: string, otherId: string): Promise<boolean> {
+    return this.contacts.areContacts(userId, otherId);
+  }
+
+  /** Resolves a 1:1 recipient: they must exist and be an accepted contact of the sender. */
+  async contactByEmail(caller: AuthUser, email: string): Promise<UserRecord> {
+    const other = await this.users.findByEmail(email);
+    if (!other || !(await this.contacts.areContacts(caller.id, other.id))) {
+      throw new NotFoundError('recipient is not a contact');
+    }
+    return other;
+  }
+
+  private async accept(addressee: UserRecord, requester: UserRecord): Promise<void> {
+    if (!(await this.contacts.acceptRequest(requester.id, addressee.id))) {
+      throw new NotFoundError('no pending contact request from that email');
+    }
+    this.notifier.toUsers([requester.id], 'contactRequestAccepted', profileOf(addressee));
+  }
+
+  private async requesterOf(caller: AuthUser, email: string): Promise<UserRecord> {
+    const requester = await this.users.findByEmail(email);
+    if (!requester) throw new NotFoundError('no pending contact request from that email');
+    return requester;
+  }
+
+  private async self(caller: AuthUser): Promise<UserRecord> {
+    const me = await this.users.findById(caller.id);
+    if (!me) throw new NotFoundError('your account no longer exists');
+    return me;
+  }
+}

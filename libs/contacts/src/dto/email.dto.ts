@@ -1,0 +1,7 @@
+import { IsNormalizedEmail } from '@app/common';
+
+/** sendContactRequest, acceptContactRequest, declineContactRequest, removeContact. */
+export class EmailDto {
+  @IsNormalizedEmail()
+  email: string;
+}

@@ -1,0 +1,165 @@
+import { Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { AuthUser, UsersRepository } from '@app/auth';
+import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError, Notifier } from '@app/common';
+import { ContactsService } from '@app/contacts';
+import { CreateGroupDto, SendGroupRequestDto } from './dto/groups.dto';
+import { GroupsRepository, MemberRecord } from './groups.repository';
+
+export interface GroupInvitation {
+  name: string;
+  description: string;
+  groupId: string;
+  encryptedGroupKey: string;
+}
+
+const memberView = (m: MemberRecord) => ({
+  name: m.name,
+  email: m.email,
+  publicKey: m.publicKey,
+  isAdmin: m.isAdmin,
+});
+
+@Injectable()
+export class GroupsService {
+  constructor(
+    private readonly groups: GroupsRepository,
+    private readonly users: UsersRepository,
+    private readonly contacts: ContactsService,
+    private readonly notifier: Notifier,
+  ) {}
+
+  /** The creator becomes the first member and an admin. */
+  async create(caller: AuthUser, dto: CreateGroupDto): Promise<{ groupId: string }> {
+    const groupId = randomBytes(12).toString('hex');
+    await this.groups.create(
+      { id: groupId, name: dto.name, description: dto.description ?? '' },
+      caller.id,
+      dto.encryptedGroupKey,
+    );
+    return { groupId };
+  }
+
+  /** An admin invites one of their contacts, handing them the group key wrapped for them. */
+  async invite(caller: AuthUser, dto: SendGroupRequestDto): Promise<void> {
+    const group = await this.groups.findGroup(dto.groupId);
+    const membership = group && (await this.groups.membership(dto.groupId, caller.id));
+    if (!group || !membership) throw new NotFoundError('no such group, or you are not a member');
+    if (!membership.isAdmin) throw new ForbiddenError('only an admin can invite to this group');
+    const invitee = await this.users.findByEmail(dto.email);
+    if (!invitee || !(await this.contacts.isContact(caller.id, invitee.id))) {
+      throw new ForbiddenError('you can only invite your contacts');
+    }
+    if (await this.groups.membership(dto.groupId, invitee.id)) {
+      throw new ConflictError('already a member of this group');
+    }
+    if (!(await this.groups.createInvite(dto.groupId, invitee.id, caller.id, dto.encryptedGroupKey))) {
+      throw new ConflictError('already invited to this group');
+    }
+    this.notifier.toUsers([invitee.id], 'groupRequestReceived', {
+      name: group.name,
+      description: group.description,
+      groupId: group.id,
+      encryptedGroupKey: dto.encryptedGroupKey,
+    } satisfies GroupInvitation);
+  }
+
+  /** Joins the group; returns every member (the caller included) and tells the others. */
+  async acceptInvite(caller: AuthUser, groupId: string) {
+    if (!(await this.groups.acceptInvite(groupId, caller.id))) {
+      throw new NotFoundError('no pending invitation to that group');
+    }
+    const members = await this.groups.members(groupId);
+    const me = members.find((m) => m.userId === caller.id);
+    if (me) {
+      this.notifier.toUsers(this.others(members, caller.id), 'newGroupMember', {
+        groupId,
+        name: me.name,
+        email: me.email,
+        publicKey: me.publicKey,
+      });
+    }
+    return { members: members.map(memberView) };
+  }
+
+  async declineInvite(caller: AuthUser, groupId: string): Promise<void> {
+    if (!(await this.groups.deleteInvite(groupId, caller.id))) {
+      throw new NotFoundError('no pending invitation to that group');
+    }
+  }
+
+  async leave(caller: AuthUser, groupId: string): Promise<void> {
+    const members = await this.groups.members(groupId);
+    if (!members.some((m) => m.userId === caller.id)) throw new NotFoundError('you are not a member of that group');
+    await this.removeAndTell(groupId, members, caller.id, caller.email, false);
+  }
+
+  async removeMember(caller: AuthUser, groupId: string, email: string): Promise<void> {
+    const members = await this.adminView(caller, groupId);
+    const target = members.find((m) => m.email === email);
+    if (!target) throw new NotFoundError('no member with that email in this group');
+    if (target.userId === caller.id) throw new InvalidInputError('use leaveGroup to leave a group');
+    await this.removeAndTell(groupId, members, target.userId, target.email, true);
+  }
+
+  async promoteMember(caller: AuthUser, groupId: string, email: string): Promise<void> {
+    const members = await this.adminView(caller, groupId);
+    const target = members.find((m) => m.email === email);
+    if (!target) throw new NotFoundError('no member with that email in this group');
+    if (target.isAdmin) throw new ConflictError('already an admin');
+    await this.groups.setAdmin(groupId, target.userId);
+    this.notifier.toUsers(
+      members.map((m) => m.userId),
+      'groupMemberPromoted',
+      { groupId, email: target.email },
+    );
+  }
+
+  /** Ids of every member; a 1:N sender must be one of them. */
+  async memberIdsForSender(caller: AuthUser, groupId: string): Promise<string[]> {
+    const ids = await this.groups.memberIds(groupId);
+    if (!ids.includes(caller.id)) throw new ForbiddenError('you are not a member of that group');
+    return ids;
+  }
+
+  /** Invitations still waiting for the user's answer (replayed on every connect). */
+  pendingInvitesFor(userId: string): Promise<GroupInvitation[]> {
+    return this.groups.pendingInvitesFor(userId);
+  }
+
+  private async adminView(caller: AuthUser, groupId: string): Promise<MemberRecord[]> {
+    const members = await this.groups.members(groupId);
+    const me = members.find((m) => m.userId === caller.id);
+    if (!me) throw new NotFoundError('no such group, or you are not a member');
+    if (!me.isAdmin) throw new ForbiddenError('only an admin can do that');
+    return members;
+  }
+
+  private async removeAndTell(
+    groupId: string,
+    members: MemberRecord[],
+    userId: string,
+    email: string,
+    removed: boolean,
+  ): Promise<void> {
+    const result = await this.groups.removeMember(groupId, userId);
+    if (!result.removed) throw new NotFoundError('you are not a member of that group');
+    // The removed member hears it too, so their client can drop the group.
+    this.notifier.toUsers(
+      members.map((m) => m.userId),
+      'groupMemberLeft',
+      { groupId, email, removed },
+    );
+    const promoted = members.find((m) => m.userId === result.promotedUserId);
+    if (promoted) {
+      this.notifier.toUsers(this.others(members, userId), 'groupMemberPromoted', {
+        groupId,
+        email: promoted.email,
+      });
+    }
+  }
+
+  private others(members: MemberRecord[], userId: string): string[] {
+    return members.filter((m) => m.userId !== userId).map((m) => m.userId);
+  }
+}

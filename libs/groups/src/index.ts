@@ -1,0 +1,3 @@
+export * from './dto/groups.dto';
+export * from './groups.module';
+export * from './groups.service';

@@ -1,0 +1,78 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { AuthUser } from '@app/auth';
+import { Notifier } from '@app/common';
+import { PresenceRepository } from './presence.repository';
+import { PresenceStore } from './presence.store';
+
+/** The seed's onlineChats packet. */
+export interface OnlineChats {
+  contacts: string[];
+  groups: { groupId: string; persons: string[] }[];
+}
+
+/**
+ * Presence rules: a user is online while they have a socket anywhere in the fleet; their contacts
+ * and group co-members hear `online` when the first socket connects and `offline` when the last
+ * one goes (or dies with its instance).
+ */
+@Injectable()
+export class PresenceService implements OnModuleInit {
+  private readonly logger = new Logger('Presence');
+
+  constructor(
+    private readonly store: PresenceStore,
+    private readonly repository: PresenceRepository,
+    private readonly notifier: Notifier,
+  ) {}
+
+  onModuleInit(): void {
+    this.store.on('offline', (userIds) => void this.announce(userIds, 'offline'));
+    this.store.on('online', (userIds) => void this.announce(userIds, 'online'));
+  }
+
+  async connected(user: AuthUser, socketId: string): Promise<void> {
+    if (await this.store.add(user.id, socketId)) await this.announce([user.id], 'online');
+  }
+
+  async disconnected(user: AuthUser, socketId: string): Promise<void> {
+    if (await this.store.remove(user.id, socketId)) await this.announce([user.id], 'offline');
+  }
+
+  /** Called once this instance's sockets are gone, before its connections close. */
+  stop(): Promise<void> {
+    return this.store.stop();
+  }
+
+  /** Who among the user's contacts and group co-members is online, from the fleet-wide view. */
+  async onlineChats(userId: string): Promise<OnlineChats> {
+    const rows = await this.repository.chatsOf(userId);
+    const ids = [...new Set(rows.flatMap((r) => (r.userId ? [r.userId] : [])))];
+    const online = await this.store.onlineAmong(ids).catch((err: Error) => {
+      this.logger.warn(`presence unavailable, onlineChats shows no one online: ${err.message}`);
+      return new Set<string>();
+    });
+    const contacts: string[] = [];
+    const groups = new Map<string, string[]>();
+    for (const row of rows) {
+      const isOnline = row.userId !== null && online.has(row.userId);
+      if (row.groupId === null) {
+        if (isOnline) contacts.push(row.email!);
+        continue;
+      }
+      const persons = groups.get(row.groupId) ?? [];
+      if (isOnline) persons.push(row.email!);
+      groups.set(row.groupId, persons);
+    }
+    return { contacts, groups: [...groups].map(([groupId, persons]) => ({ groupId, persons })) };
+  }
+
+  private async announce(userIds: string[], event: 'online' | 'offline'): Promise<void> {
+    try {
+      for (const { email, watcherIds } of await this.repository.watchersOf(userIds)) {
+        if (watcherIds.length) this.notifier.toUsers(watcherIds, event, { email });
+      }
+    } catch (err) {
+      this.logger.warn(`could not announce ${event} for ${userIds.length} user(s): ${(err as Error).message}`);
+    }
+  }
+}
