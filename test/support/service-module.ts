@@ -20,7 +20,9 @@ export class RecordingNotifier extends Notifier {
 
   /** Payloads of `event` sent to `userId`. */
   to(userId: string, event: string): Record<string, unknown>[] {
-    return this.sent.filter((s) => s.event === event && s.userIds.includes(userId)).map((s) => s.payload);
+    return this.sent
+      .filter((s) => s.event === event && s.userIds.includes(userId))
+      .map((s) => s.payload);
   }
 
   clear(): void {
@@ -85,7 +87,12 @@ export async function createServiceHarness(
     config,
     user: async (name = 'Member') => {
       const email = `svc${++seq}.${process.pid}.${Date.now()}@example.com`;
-      const dto: RegisterDto = { name, email, password: 'long enough password', publicKey: PUBLIC_KEY };
+      const dto: RegisterDto = {
+        name,
+        email,
+        password: 'long enough password',
+        publicKey: PUBLIC_KEY,
+      };
       await auth.register(dto);
       const record = (await users.findByEmail(email))!;
       return { id: record.id, email, name, publicKey: PUBLIC_KEY };

@@ -3,7 +3,8 @@ import type { AuthedSocket, AuthUser } from '@app/auth';
 
 /** The user proven by the socket's handshake token. */
 export const CurrentUser = createParamDecorator(
-  (_: unknown, ctx: ExecutionContext): AuthUser => ctx.switchToWs().getClient<AuthedSocket>().data.user,
+  (_: unknown, ctx: ExecutionContext): AuthUser =>
+    ctx.switchToWs().getClient<AuthedSocket>().data.user,
 );
 
 /** The success ack: `{status: "OK", ...fields}`. */

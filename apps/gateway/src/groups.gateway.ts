@@ -1,6 +1,12 @@
 import { MessageBody, SubscribeMessage } from '@nestjs/websockets';
 import type { AuthUser } from '@app/auth';
-import { CreateGroupDto, GroupIdDto, GroupMemberDto, GroupsService, SendGroupRequestDto } from '@app/groups';
+import {
+  CreateGroupDto,
+  GroupIdDto,
+  GroupMemberDto,
+  GroupsService,
+  SendGroupRequestDto,
+} from '@app/groups';
 import { BowlGateway } from './bowl-gateway.decorator';
 import { CurrentUser, ok } from './current-user.decorator';
 

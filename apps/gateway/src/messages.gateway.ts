@@ -10,7 +10,10 @@ export class MessagesGateway {
   constructor(private readonly delivery: DeliveryService) {}
 
   @SubscribeMessage('contactChatMessage')
-  async contactChatMessage(@CurrentUser() user: AuthUser, @MessageBody() dto: ContactChatMessageDto) {
+  async contactChatMessage(
+    @CurrentUser() user: AuthUser,
+    @MessageBody() dto: ContactChatMessageDto,
+  ) {
     return ok(await this.delivery.sendToContact(user, dto));
   }
 

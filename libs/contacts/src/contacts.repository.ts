@@ -9,7 +9,9 @@ export class ContactsRepository {
 
   /** How `userId` stands with `otherId`, in one round trip. */
   async relation(userId: string, otherId: string): Promise<Relation> {
-    const [row] = await this.prisma.$queryRaw<{ contact: boolean; requested: boolean; requested_by: boolean }[]>`
+    const [row] = await this.prisma.$queryRaw<
+      { contact: boolean; requested: boolean; requested_by: boolean }[]
+    >`
       SELECT
         EXISTS (SELECT 1 FROM contacts WHERE user_id = ${userId}::uuid AND contact_id = ${otherId}::uuid) AS contact,
         EXISTS (SELECT 1 FROM contact_requests
@@ -33,7 +35,9 @@ export class ContactsRepository {
 
   /** Deletes the pending request; false when there was none. */
   async deleteRequest(requesterId: string, addresseeId: string): Promise<boolean> {
-    const { count } = await this.prisma.contactRequest.deleteMany({ where: { requesterId, addresseeId } });
+    const { count } = await this.prisma.contactRequest.deleteMany({
+      where: { requesterId, addresseeId },
+    });
     return count > 0;
   }
 

@@ -30,7 +30,8 @@ export class ContactsService {
   async sendRequest(caller: AuthUser, email: string): Promise<{ contactData: PublicProfile }> {
     const target = await this.users.findByEmail(email);
     if (!target) throw new NotFoundError('no user with that email');
-    if (target.id === caller.id) throw new InvalidInputError('you cannot add yourself as a contact');
+    if (target.id === caller.id)
+      throw new InvalidInputError('you cannot add yourself as a contact');
     const me = await this.self(caller);
     switch (await this.contacts.relation(caller.id, target.id)) {
       case 'contact':

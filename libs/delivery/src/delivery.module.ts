@@ -16,7 +16,11 @@ import { MessagesRepository } from './messages.repository';
       inject: [REDIS, APP_CONFIG],
       useFactory: async (redis: Redis | null, config: AppConfig): Promise<MailBus> => {
         if (!redis || !config.REDIS_URL) return new MemoryMailBus();
-        const bus = new RedisMailBus(redis, createRedisClient(config.REDIS_URL, 'mail-sub'), config.REDIS_KEY_PREFIX);
+        const bus = new RedisMailBus(
+          redis,
+          createRedisClient(config.REDIS_URL, 'mail-sub'),
+          config.REDIS_KEY_PREFIX,
+        );
         await bus.start();
         return bus;
       },

@@ -58,7 +58,11 @@ export class DeliveryService implements OnModuleInit {
   async sendToContact(caller: AuthUser, dto: ContactChatMessageDto): Promise<SendReceipt> {
     this.checkSize(dto.message);
     const recipient = await this.contacts.contactByEmail(caller, dto.to);
-    return this.store(caller, { ...this.fields(caller, dto), groupId: null, recipientIds: [recipient.id] });
+    return this.store(caller, {
+      ...this.fields(caller, dto),
+      groupId: null,
+      recipientIds: [recipient.id],
+    });
   }
 
   async sendToGroup(caller: AuthUser, dto: GroupChatMessageDto): Promise<SendReceipt> {
@@ -70,7 +74,9 @@ export class DeliveryService implements OnModuleInit {
 
   /** Starts delivering the user's queue to a newly connected socket. */
   attach(sink: DeliverySink): MailboxPump {
-    const pump = new MailboxPump(sink, this.messages, (userId, messageId) => this.queueAck(userId, messageId));
+    const pump = new MailboxPump(sink, this.messages, (userId, messageId) =>
+      this.queueAck(userId, messageId),
+    );
     const mine = this.pumps.get(sink.userId) ?? new Set<MailboxPump>();
     mine.add(pump);
     this.pumps.set(sink.userId, mine);
@@ -114,7 +120,9 @@ export class DeliveryService implements OnModuleInit {
     if (result.kind === 'queueFull') throw new ConflictError('recipient queue full');
     const receipt = { id: result.id, sentAt: result.sentAt.toISOString() };
     if (result.kind === 'duplicate') return receipt;
-    this.logger.debug(`stored message ${result.id} from ${caller.id} for ${result.seqs.length} recipient(s)`);
+    this.logger.debug(
+      `stored message ${result.id} from ${caller.id} for ${result.seqs.length} recipient(s)`,
+    );
     const { event, payload } = toClientEvent({
       id: result.id,
       groupId: message.groupId,
@@ -126,9 +134,11 @@ export class DeliveryService implements OnModuleInit {
       sentAt: result.sentAt,
     });
     // Stored already: if the notice is lost, recipients still get it from their queue.
-    this.bus.publish({ recipients: result.seqs, event, payload }).catch((err: Error) =>
-      this.logger.warn(`notice for message ${result.id} not published: ${err.message}`),
-    );
+    this.bus
+      .publish({ recipients: result.seqs, event, payload })
+      .catch((err: Error) =>
+        this.logger.warn(`notice for message ${result.id} not published: ${err.message}`),
+      );
     return receipt;
   }
 

@@ -73,7 +73,9 @@ export class MailboxPump {
       } while (!this.closed && (batch.length === BATCH || this.readAgain));
     } catch (err) {
       // The queue is intact in PostgreSQL; the next notice or connection reads it again.
-      MailboxPump.logger.warn(`reading the queue of user ${this.sink.userId} failed: ${(err as Error).message}`);
+      MailboxPump.logger.warn(
+        `reading the queue of user ${this.sink.userId} failed: ${(err as Error).message}`,
+      );
     } finally {
       this.reading = false;
     }

@@ -46,47 +46,54 @@ export class MessagesRepository {
   async store(message: NewMessage, maxQueued: number): Promise<StoreResult> {
     const id = randomUUID();
     const recipients = [...message.recipientIds].sort();
-    return this.prisma.$transaction(async (tx): Promise<StoreResult> => {
-      const inserted = await tx.$queryRaw<{ id: string; sent_at: Date }[]>`
+    return this.prisma
+      .$transaction(async (tx): Promise<StoreResult> => {
+        const inserted = await tx.$queryRaw<{ id: string; sent_at: Date }[]>`
         INSERT INTO messages (id, sender_id, group_id, client_message_id, message_type, body, date, time, pending)
         VALUES (${id}::uuid, ${message.senderId}::uuid, ${message.groupId}, ${message.clientMessageId ?? null},
                 ${JSON.stringify(message.messageType)}::json, ${message.body}, ${message.date}, ${message.time},
                 ${recipients.length})
         ON CONFLICT (sender_id, client_message_id) DO NOTHING
         RETURNING id::text, sent_at`;
-      if (inserted.length === 0) {
-        const [first] = await tx.$queryRaw<{ id: string; sent_at: Date }[]>`
+        if (inserted.length === 0) {
+          const [first] = await tx.$queryRaw<{ id: string; sent_at: Date }[]>`
           SELECT id::text, sent_at FROM messages
            WHERE sender_id = ${message.senderId}::uuid AND client_message_id = ${message.clientMessageId}`;
-        return { kind: 'duplicate', id: first.id, sentAt: first.sent_at };
-      }
-      const boxes = await tx.$queryRaw<{ user_id: string; pending: number }[]>`
+          return { kind: 'duplicate', id: first.id, sentAt: first.sent_at };
+        }
+        const boxes = await tx.$queryRaw<{ user_id: string; pending: number }[]>`
         SELECT user_id::text, pending FROM mailboxes
          WHERE user_id = ANY(${recipients}::uuid[]) ORDER BY user_id FOR UPDATE`;
-      const full = boxes.find((b) => b.pending >= maxQueued);
-      if (full) throw new QueueFull(full.user_id);
-      const seqs = await tx.$queryRaw<{ user_id: string; last_seq: bigint }[]>`
+        const full = boxes.find((b) => b.pending >= maxQueued);
+        if (full) throw new QueueFull(full.user_id);
+        const seqs = await tx.$queryRaw<{ user_id: string; last_seq: bigint }[]>`
         UPDATE mailboxes SET last_seq = last_seq + 1, pending = pending + 1
          WHERE user_id = ANY(${recipients}::uuid[])
         RETURNING user_id::text, last_seq`;
-      await tx.$executeRaw`
+        await tx.$executeRaw`
         INSERT INTO deliveries (recipient_id, seq, message_id)
         SELECT r, s, ${id}::uuid
           FROM unnest(${seqs.map((s) => s.user_id)}::uuid[], ${seqs.map((s) => s.last_seq.toString())}::bigint[]) AS t(r, s)`;
-      return {
-        kind: 'stored',
-        id,
-        sentAt: inserted[0].sent_at,
-        seqs: seqs.map((s) => [s.user_id, Number(s.last_seq)] as [string, number]),
-      };
-    }, TX_OPTIONS).catch((err: unknown) => {
-      if (err instanceof QueueFull) return { kind: 'queueFull', recipientId: err.recipientId } as const;
-      throw err;
-    });
+        return {
+          kind: 'stored',
+          id,
+          sentAt: inserted[0].sent_at,
+          seqs: seqs.map((s) => [s.user_id, Number(s.last_seq)] as [string, number]),
+        };
+      }, TX_OPTIONS)
+      .catch((err: unknown) => {
+        if (err instanceof QueueFull)
+          return { kind: 'queueFull', recipientId: err.recipientId } as const;
+        throw err;
+      });
   }
 
   /** The recipient's undelivered messages after `afterSeq`, in queue order. */
-  async undelivered(recipientId: string, afterSeq: number, limit: number): Promise<QueuedMessage[]> {
+  async undelivered(
+    recipientId: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<QueuedMessage[]> {
     const rows = await this.prisma.$queryRaw<
       {
         seq: bigint;
@@ -191,6 +198,7 @@ async function retryOnDeadlock<T>(work: () => Promise<T>, attempts = 3): Promise
 }
 
 function isDeadlock(err: unknown): boolean {
-  const text = err instanceof Prisma.PrismaClientKnownRequestError ? JSON.stringify(err.meta) : String(err);
+  const text =
+    err instanceof Prisma.PrismaClientKnownRequestError ? JSON.stringify(err.meta) : String(err);
   return text.includes(DEADLOCK) || /deadlock detected/i.test(text);
 }

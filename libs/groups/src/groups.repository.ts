@@ -54,7 +54,10 @@ export class GroupsRepository {
     const rows = await this.prisma.groupMember.findMany({
       where: { groupId },
       orderBy: [{ joinedAt: 'asc' }, { userId: 'asc' }],
-      select: { isAdmin: true, user: { select: { id: true, name: true, email: true, publicKey: true } } },
+      select: {
+        isAdmin: true,
+        user: { select: { id: true, name: true, email: true, publicKey: true } },
+      },
     });
     return rows.map(({ isAdmin, user }) => ({
       userId: user.id,
@@ -66,7 +69,10 @@ export class GroupsRepository {
   }
 
   async memberIds(groupId: string): Promise<string[]> {
-    const rows = await this.prisma.groupMember.findMany({ where: { groupId }, select: { userId: true } });
+    const rows = await this.prisma.groupMember.findMany({
+      where: { groupId },
+      select: { userId: true },
+    });
     return rows.map((r) => r.userId);
   }
 
@@ -153,7 +159,10 @@ export class GroupsRepository {
     const rows = await this.prisma.groupInvite.findMany({
       where: { inviteeId: userId },
       orderBy: { createdAt: 'asc' },
-      select: { encryptedGroupKey: true, group: { select: { id: true, name: true, description: true } } },
+      select: {
+        encryptedGroupKey: true,
+        group: { select: { id: true, name: true, description: true } },
+      },
     });
     return rows.map((r) => ({
       name: r.group.name,

@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { AuthUser, UsersRepository } from '@app/auth';
-import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError, Notifier } from '@app/common';
+import {
+  ConflictError,
+  ForbiddenError,
+  InvalidInputError,
+  NotFoundError,
+  Notifier,
+} from '@app/common';
 import { ContactsService } from '@app/contacts';
 import { CreateGroupDto, SendGroupRequestDto } from './dto/groups.dto';
 import { GroupsRepository, MemberRecord } from './groups.repository';
@@ -53,7 +59,9 @@ export class GroupsService {
     if (await this.groups.membership(dto.groupId, invitee.id)) {
       throw new ConflictError('already a member of this group');
     }
-    if (!(await this.groups.createInvite(dto.groupId, invitee.id, caller.id, dto.encryptedGroupKey))) {
+    if (
+      !(await this.groups.createInvite(dto.groupId, invitee.id, caller.id, dto.encryptedGroupKey))
+    ) {
       throw new ConflictError('already invited to this group');
     }
     this.notifier.toUsers([invitee.id], 'groupRequestReceived', {
@@ -90,7 +98,8 @@ export class GroupsService {
 
   async leave(caller: AuthUser, groupId: string): Promise<void> {
     const members = await this.groups.members(groupId);
-    if (!members.some((m) => m.userId === caller.id)) throw new NotFoundError('you are not a member of that group');
+    if (!members.some((m) => m.userId === caller.id))
+      throw new NotFoundError('you are not a member of that group');
     await this.removeAndTell(groupId, members, caller.id, caller.email, false);
   }
 

@@ -5,7 +5,11 @@ import { REDIS } from '@app/database';
 import { PresenceRepository } from './presence.repository';
 import { PresenceService } from './presence.service';
 import { MemoryPresenceStore, PresenceStore } from './presence.store';
-import { DEFAULT_PRESENCE_TIMING, RedisPresenceStore, RedisPresenceTiming } from './redis-presence.store';
+import {
+  DEFAULT_PRESENCE_TIMING,
+  RedisPresenceStore,
+  RedisPresenceTiming,
+} from './redis-presence.store';
 
 @Module({})
 export class PresenceModule {
@@ -18,7 +22,9 @@ export class PresenceModule {
           provide: PresenceStore,
           inject: [REDIS, APP_CONFIG],
           useFactory: (redis: Redis | null, config: AppConfig) =>
-            redis ? new RedisPresenceStore(redis, config.REDIS_KEY_PREFIX, timing) : new MemoryPresenceStore(),
+            redis
+              ? new RedisPresenceStore(redis, config.REDIS_KEY_PREFIX, timing)
+              : new MemoryPresenceStore(),
         },
         PresenceRepository,
         PresenceService,

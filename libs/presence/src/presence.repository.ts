@@ -15,8 +15,12 @@ export class PresenceRepository {
    * For each user: their email and everyone who sees their presence (contacts and co-members
    * of any group), in one query.
    */
-  async watchersOf(userIds: readonly string[]): Promise<{ userId: string; email: string; watcherIds: string[] }[]> {
-    const rows = await this.prisma.$queryRaw<{ user_id: string; email: string; watcher_ids: string[] | null }[]>`
+  async watchersOf(
+    userIds: readonly string[],
+  ): Promise<{ userId: string; email: string; watcherIds: string[] }[]> {
+    const rows = await this.prisma.$queryRaw<
+      { user_id: string; email: string; watcher_ids: string[] | null }[]
+    >`
       SELECT u.id::text AS user_id, u.email,
              ARRAY(
                SELECT c.contact_id::text FROM contacts c WHERE c.user_id = u.id
@@ -28,7 +32,11 @@ export class PresenceRepository {
              ) AS watcher_ids
         FROM users u
        WHERE u.id = ANY(${userIds as string[]}::uuid[])`;
-    return rows.map((r) => ({ userId: r.user_id, email: r.email, watcherIds: r.watcher_ids ?? [] }));
+    return rows.map((r) => ({
+      userId: r.user_id,
+      email: r.email,
+      watcherIds: r.watcher_ids ?? [],
+    }));
   }
 
   /**

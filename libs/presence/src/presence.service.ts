@@ -72,7 +72,9 @@ export class PresenceService implements OnModuleInit {
         if (watcherIds.length) this.notifier.toUsers(watcherIds, event, { email });
       }
     } catch (err) {
-      this.logger.warn(`could not announce ${event} for ${userIds.length} user(s): ${(err as Error).message}`);
+      this.logger.warn(
+        `could not announce ${event} for ${userIds.length} user(s): ${(err as Error).message}`,
+      );
     }
   }
 }

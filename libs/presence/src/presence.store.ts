@@ -6,7 +6,10 @@ import { EventEmitter } from 'node:events';
  * The store emits 'offline' (user ids) when it finds the sockets of a dead instance, and 'online'
  * when it re-registers its own sockets after an outage made others think it dead.
  */
-export abstract class PresenceStore extends EventEmitter<{ online: [string[]]; offline: [string[]] }> {
+export abstract class PresenceStore extends EventEmitter<{
+  online: [string[]];
+  offline: [string[]];
+}> {
   /** Registers a socket; true when it is the user's first socket in the fleet. */
   abstract add(userId: string, socketId: string): Promise<boolean>;
   /** Forgets a socket; true when it was the user's last socket in the fleet. */

@@ -163,7 +163,9 @@ export class RedisPresenceStore extends PresenceStore implements OnModuleInit {
 
   private async reapDeadInstances(): Promise<void> {
     try {
-      const ids = (await this.redis.smembers(this.registryKey)).filter((id) => id !== this.instanceId);
+      const ids = (await this.redis.smembers(this.registryKey)).filter(
+        (id) => id !== this.instanceId,
+      );
       if (ids.length === 0) return;
       const pipeline = this.redis.pipeline();
       for (const id of ids) pipeline.exists(this.aliveKey(id));
@@ -179,7 +181,9 @@ export class RedisPresenceStore extends PresenceStore implements OnModuleInit {
           id,
         )) as string[];
         const users = [...new Set(offline)];
-        this.logger.warn(`instance ${id} stopped heartbeating; ${users.length} user(s) went offline with it`);
+        this.logger.warn(
+          `instance ${id} stopped heartbeating; ${users.length} user(s) went offline with it`,
+        );
         if (users.length) this.emit('offline', users);
       }
     } catch (err) {

@@ -11,7 +11,9 @@ export function isCalendarDate(value: unknown): boolean {
   const [day, month] = [Number(match[1]), Number(match[2])];
   const year = match[3].length === 2 ? 2000 + Number(match[3]) : Number(match[3]);
   const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  return (
+    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
+  );
 }
 
 function IsCalendarDate(): PropertyDecorator {
