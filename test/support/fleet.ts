@@ -71,8 +71,8 @@ export interface RecordingSocket {
 }
 
 export interface ConnectOptions {
-  /** Whether delivered chat messages are acknowledged (default true). */
-  ackMessages?: boolean;
+  /** Whether (or which) delivered chat messages are acknowledged (default: all). */
+  ackMessages?: boolean | ((payload: Record<string, unknown>) => boolean);
 }
 
 const CHAT_EVENTS = new Set(['contactChatMessage', 'groupChatMessage']);
@@ -92,7 +92,9 @@ export function connectRecording(
   const waiters = new Set<() => void>();
   socket.onAny((event: string, ...args: unknown[]) => {
     const last = args[args.length - 1];
-    if (CHAT_EVENTS.has(event) && typeof last === 'function' && options.ackMessages !== false) {
+    const ack = options.ackMessages ?? true;
+    const wanted = typeof ack === 'function' ? ack(args[0] as Record<string, unknown>) : ack;
+    if (CHAT_EVENTS.has(event) && typeof last === 'function' && wanted) {
       (last as (reply: unknown) => void)({ status: 'OK' });
     }
     events.push({ event, payload: args[0] as Record<string, unknown> });

@@ -17,6 +17,7 @@ export interface SendReceipt {
 const ACK_FLUSH_MS = 10;
 const ACK_FLUSH_SIZE = 200;
 const PURGE_EVERY_MS = 60 * 60 * 1000;
+const SWEEP_EVERY_MS = 10_000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
@@ -32,6 +33,7 @@ export class DeliveryService implements OnModuleInit {
   private pendingAckCount = 0;
   private ackTimer?: NodeJS.Timeout;
   private purgeTimer?: NodeJS.Timeout;
+  private sweepTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly messages: MessagesRepository,
@@ -52,7 +54,9 @@ export class DeliveryService implements OnModuleInit {
       for (const pumps of this.pumps.values()) for (const pump of pumps) void pump.drain();
     });
     this.purgeTimer = setInterval(() => void this.purgeExpired(), PURGE_EVERY_MS);
+    this.sweepTimer = setInterval(() => void this.sweep(), SWEEP_EVERY_MS);
     this.purgeTimer.unref();
+    this.sweepTimer.unref();
   }
 
   async sendToContact(caller: AuthUser, dto: ContactChatMessageDto): Promise<SendReceipt> {
@@ -104,9 +108,26 @@ export class DeliveryService implements OnModuleInit {
     }
   }
 
+  /**
+   * The backstop for lost notices (an instance that died between commit and publish, a Redis
+   * blip): one query per interval for all local users, and a re-read for any pump that is behind.
+   */
+  async sweep(): Promise<void> {
+    if (this.pumps.size === 0) return;
+    try {
+      const newest = await this.messages.newestSeqs([...this.pumps.keys()]);
+      for (const [userId, seq] of newest) {
+        for (const pump of this.pumps.get(userId) ?? []) if (pump.isBehind(seq)) void pump.drain();
+      }
+    } catch (err) {
+      this.logger.warn(`sweep failed: ${(err as Error).message}`);
+    }
+  }
+
   /** Flushes acknowledgements and stops timers; called once the sockets are gone. */
   async stop(): Promise<void> {
     clearInterval(this.purgeTimer);
+    clearInterval(this.sweepTimer);
     await this.flushAcks();
     await this.bus.close();
   }

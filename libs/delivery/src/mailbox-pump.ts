@@ -52,6 +52,11 @@ export class MailboxPump {
     void this.drain();
   }
 
+  /** Whether something newer than what this socket was sent has been queued. */
+  isBehind(newestSeq: number): boolean {
+    return !this.closed && newestSeq > this.lastSeq;
+  }
+
   /** Re-reads the queue after `lastSeq` until it is empty. */
   async drain(): Promise<void> {
     if (this.reading) {

@@ -156,6 +156,13 @@ export class MessagesRepository {
     );
   }
 
+  /** The newest seq queued for each of `userIds` (users with an empty history are omitted). */
+  async newestSeqs(userIds: string[]): Promise<Map<string, number>> {
+    const rows = await this.prisma.$queryRaw<{ user_id: string; last_seq: bigint }[]>`
+      SELECT user_id::text, last_seq FROM mailboxes WHERE user_id = ANY(${userIds}::uuid[]) AND last_seq > 0`;
+    return new Map(rows.map((r) => [r.user_id, Number(r.last_seq)]));
+  }
+
   /** Deletes messages older than `cutoff`, delivered or not, in batches. Returns how many. */
   async purgeOlderThan(cutoff: Date, batchSize = 1000): Promise<number> {
     let total = 0;
