@@ -78,6 +78,11 @@ describe('socket error handling', () => {
     expect(JSON.stringify(crash)).not.toContain('hunter2');
     expect(logged.some((line) => line.includes(`ref=${crash.ref as string}`))).toBe(true);
 
+    expect(await emitAck(socket, 'noSuchEvent', { a: 1 })).toEqual({
+      status: 'ERROR',
+      error: 'unknown event "noSuchEvent"',
+    });
+
     expect(socket.connected).toBe(true);
     expect(await emitAck(socket, 'probe', { outcome: 'ok' })).toEqual({ status: 'OK' });
     socket.close();

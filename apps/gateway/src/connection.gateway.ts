@@ -68,6 +68,13 @@ export class ConnectionGateway
 
   private async welcome(socket: AuthedSocket): Promise<MailboxPump | undefined> {
     const { user } = socket.data;
+    socket.onAny((event: string, ...args: unknown[]) => {
+      const ack = args[args.length - 1];
+      // Every known event has a handler on the socket; anything else must not leave a client waiting.
+      if (socket.listenerCount(event) === 0 && typeof ack === 'function') {
+        ack({ status: 'ERROR', error: `unknown event ${JSON.stringify(event.slice(0, 64))}` });
+      }
+    });
     await socket.join(userRoom(user.id));
     await this.presence.connected(user, socket.id).catch((err: Error) => {
       // Presence is best effort (Redis may be down); delivery from PostgreSQL must go on.

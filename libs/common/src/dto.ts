@@ -34,11 +34,11 @@ export function IsDisplayName(): PropertyDecorator {
   );
 }
 
-/** Standard base64 (what the clients send for keys and ciphertext), at most `maxBytes` long. */
+/** Standard base64 (what the clients send for keys and ciphertext), 1 to `maxBytes` long. */
 export function IsBase64Text(maxBytes: number): PropertyDecorator {
   return applyDecorators(
     IsString({ message: '$property must be a string' }),
-    MaxLength(maxBytes, { message: `$property must be at most ${maxBytes} characters` }),
+    Length(1, maxBytes, { message: `$property must be 1 to ${maxBytes} characters` }),
     Matches(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, {
       message: '$property must be base64',
     }),

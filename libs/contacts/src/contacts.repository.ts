@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { UserRecord } from '@app/auth';
 import { PrismaService } from '@app/database';
 
 export type Relation = 'contact' | 'requested' | 'requestedBy' | 'none';
@@ -79,6 +80,15 @@ export class ContactsRepository {
       select: { userId: true },
     });
     return row !== null;
+  }
+
+  /** The accepted contact of `userId` with this email, in one query (the 1:1 send path). */
+  async findContactByEmail(userId: string, email: string): Promise<UserRecord | null> {
+    const row = await this.prisma.contact.findFirst({
+      where: { userId, contact: { email } },
+      select: { contact: { select: { id: true, email: true, name: true, publicKey: true } } },
+    });
+    return row?.contact ?? null;
   }
 
   /** Requests waiting for `userId` to answer, oldest first, with the requester's profile. */

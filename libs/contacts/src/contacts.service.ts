@@ -83,10 +83,8 @@ export class ContactsService {
 
   /** Resolves a 1:1 recipient: they must exist and be an accepted contact of the sender. */
   async contactByEmail(caller: AuthUser, email: string): Promise<UserRecord> {
-    const other = await this.users.findByEmail(email);
-    if (!other || !(await this.contacts.areContacts(caller.id, other.id))) {
-      throw new NotFoundError('recipient is not a contact');
-    }
+    const other = await this.contacts.findContactByEmail(caller.id, email);
+    if (!other) throw new NotFoundError('recipient is not a contact');
     return other;
   }
 

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { AuthUser } from '@app/auth';
 import { APP_CONFIG, AppConfig, ConflictError, InvalidInputError } from '@app/common';
 import { ContactsService } from '@app/contacts';
@@ -29,8 +28,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export class DeliveryService implements OnModuleInit {
   private readonly logger = new Logger('Delivery');
   private readonly pumps = new Map<string, Set<MailboxPump>>();
-  private pendingAcks = new Map<string, Set<string>>();
-  private pendingAckCount = 0;
+  private pendingAcks: { userId: string; messageId: string }[] = [];
   private ackTimer?: NodeJS.Timeout;
   private purgeTimer?: NodeJS.Timeout;
   private sweepTimer?: NodeJS.Timeout;
@@ -133,14 +131,10 @@ export class DeliveryService implements OnModuleInit {
   }
 
   private async store(caller: AuthUser, message: NewMessage): Promise<SendReceipt> {
-    if (message.recipientIds.length === 0) {
-      // A group of one: nothing to store or deliver, but the sender still gets a receipt.
-      return { id: randomUUID(), sentAt: new Date().toISOString() };
-    }
     const result = await this.messages.store(message, this.config.MAX_QUEUED_MESSAGES);
     if (result.kind === 'queueFull') throw new ConflictError('recipient queue full');
     const receipt = { id: result.id, sentAt: result.sentAt.toISOString() };
-    if (result.kind === 'duplicate') return receipt;
+    if (result.kind === 'duplicate' || result.seqs.length === 0) return receipt;
     this.logger.debug(
       `stored message ${result.id} from ${caller.id} for ${result.seqs.length} recipient(s)`,
     );
@@ -180,12 +174,10 @@ export class DeliveryService implements OnModuleInit {
     }
   }
 
-  /** Acknowledgements are written in small batches: one transaction per user per flush. */
+  /** Acknowledgements are written in batches: one statement per flush for all local users. */
   private queueAck(userId: string, messageId: string): void {
-    const mine = this.pendingAcks.get(userId) ?? new Set<string>();
-    mine.add(messageId);
-    this.pendingAcks.set(userId, mine);
-    if (++this.pendingAckCount >= ACK_FLUSH_SIZE) void this.flushAcks();
+    this.pendingAcks.push({ userId, messageId });
+    if (this.pendingAcks.length >= ACK_FLUSH_SIZE) void this.flushAcks();
     else this.ackTimer ??= setTimeout(() => void this.flushAcks(), ACK_FLUSH_MS);
   }
 
@@ -193,15 +185,11 @@ export class DeliveryService implements OnModuleInit {
     clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
     const batch = this.pendingAcks;
-    this.pendingAcks = new Map();
-    this.pendingAckCount = 0;
-    await Promise.all(
-      [...batch].map(([userId, ids]) =>
-        this.messages.acknowledge(userId, [...ids]).catch((err: Error) =>
-          // Not lost: still queued, so delivered again on the next connection (at-least-once).
-          this.logger.warn(`acknowledgement of ${ids.size} message(s) failed: ${err.message}`),
-        ),
-      ),
+    this.pendingAcks = [];
+    if (batch.length === 0) return;
+    await this.messages.acknowledge(batch).catch((err: Error) =>
+      // Not lost: still queued, so delivered again on the next connection (at-least-once).
+      this.logger.warn(`acknowledgement of ${batch.length} message(s) failed: ${err.message}`),
     );
   }
 }

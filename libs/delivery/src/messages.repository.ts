@@ -31,61 +31,43 @@ export interface QueuedMessage {
 }
 
 const DEADLOCK = '40P01';
-/** Sends to one recipient queue up behind its mailbox lock; give them time under load. */
-const TX_OPTIONS = { maxWait: 10_000, timeout: 15_000 };
 
 @Injectable()
 export class MessagesRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   /**
-   * Stores a message and appends it to each recipient's queue, in one transaction. Each
-   * recipient's next seq is taken under their mailbox row lock (locked in user id order, so two
-   * group sends cannot deadlock), so a recipient's deliveries commit in seq order.
+   * Stores a message and appends it to each recipient's queue, atomically and in one round trip
+   * (the rules are in the bowl_store_message migration: idempotent resend, queue bound, seq order).
    */
   async store(message: NewMessage, maxQueued: number): Promise<StoreResult> {
-    const id = randomUUID();
-    const recipients = [...message.recipientIds].sort();
-    return this.prisma
-      .$transaction(async (tx): Promise<StoreResult> => {
-        const inserted = await tx.$queryRaw<{ id: string; sent_at: Date }[]>`
-        INSERT INTO messages (id, sender_id, group_id, client_message_id, message_type, body, date, time, pending)
-        VALUES (${id}::uuid, ${message.senderId}::uuid, ${message.groupId}, ${message.clientMessageId ?? null},
-                ${JSON.stringify(message.messageType)}::json, ${message.body}, ${message.date}, ${message.time},
-                ${recipients.length})
-        ON CONFLICT (sender_id, client_message_id) DO NOTHING
-        RETURNING id::text, sent_at`;
-        if (inserted.length === 0) {
-          const [first] = await tx.$queryRaw<{ id: string; sent_at: Date }[]>`
-          SELECT id::text, sent_at FROM messages
-           WHERE sender_id = ${message.senderId}::uuid AND client_message_id = ${message.clientMessageId}`;
-          return { kind: 'duplicate', id: first.id, sentAt: first.sent_at };
-        }
-        const boxes = await tx.$queryRaw<{ user_id: string; pending: number }[]>`
-        SELECT user_id::text, pending FROM mailboxes
-         WHERE user_id = ANY(${recipients}::uuid[]) ORDER BY user_id FOR UPDATE`;
-        const full = boxes.find((b) => b.pending >= maxQueued);
-        if (full) throw new QueueFull(full.user_id);
-        const seqs = await tx.$queryRaw<{ user_id: string; last_seq: bigint }[]>`
-        UPDATE mailboxes SET last_seq = last_seq + 1, pending = pending + 1
-         WHERE user_id = ANY(${recipients}::uuid[])
-        RETURNING user_id::text, last_seq`;
-        await tx.$executeRaw`
-        INSERT INTO deliveries (recipient_id, seq, message_id)
-        SELECT r, s, ${id}::uuid
-          FROM unnest(${seqs.map((s) => s.user_id)}::uuid[], ${seqs.map((s) => s.last_seq.toString())}::bigint[]) AS t(r, s)`;
-        return {
-          kind: 'stored',
-          id,
-          sentAt: inserted[0].sent_at,
-          seqs: seqs.map((s) => [s.user_id, Number(s.last_seq)] as [string, number]),
-        };
-      }, TX_OPTIONS)
-      .catch((err: unknown) => {
-        if (err instanceof QueueFull)
-          return { kind: 'queueFull', recipientId: err.recipientId } as const;
-        throw err;
-      });
+    const rows = await this.prisma.$queryRaw<
+      {
+        outcome: string;
+        message_id: string | null;
+        sent_at: Date | null;
+        recipient_id: string | null;
+        seq: bigint | null;
+      }[]
+    >`
+      SELECT outcome, message_id::text, sent_at, recipient_id::text, seq
+        FROM bowl_store_message(${randomUUID()}::uuid, ${message.senderId}::uuid, ${message.groupId}::char(24),
+                                ${message.clientMessageId ?? null}::text, ${JSON.stringify(message.messageType)}::json,
+                                ${message.body}, ${message.date}, ${message.time},
+                                ${message.recipientIds}::uuid[], ${maxQueued}::int)`;
+    const [first] = rows;
+    if (first.outcome === 'queue_full')
+      return { kind: 'queueFull', recipientId: first.recipient_id! };
+    if (first.outcome === 'duplicate')
+      return { kind: 'duplicate', id: first.message_id!, sentAt: first.sent_at! };
+    return {
+      kind: 'stored',
+      id: first.message_id!,
+      sentAt: first.sent_at!,
+      seqs: rows
+        .filter((r) => r.recipient_id !== null)
+        .map((r) => [r.recipient_id!, Number(r.seq)] as [string, number]),
+    };
   }
 
   /** The recipient's undelivered messages after `afterSeq`, in queue order. */
@@ -129,31 +111,34 @@ export class MessagesRepository {
   }
 
   /**
-   * Marks messages delivered to one recipient. A message whose last recipient acknowledged it
-   * loses its ciphertext at once; the row stays (without it) until retention, for idempotent
-   * resends. Returns how many deliveries were acknowledged.
+   * Marks messages delivered, for any number of recipients, in one statement. A message whose
+   * last recipient acknowledged it loses its ciphertext at once; the row stays (without it) until
+   * retention, for idempotent resends. Returns how many deliveries were acknowledged.
    */
-  async acknowledge(recipientId: string, messageIds: string[]): Promise<number> {
-    return retryOnDeadlock(() =>
-      this.prisma.$transaction(async (tx) => {
-        const acked = await tx.$queryRaw<{ message_id: string }[]>`
-          DELETE FROM deliveries
-           WHERE recipient_id = ${recipientId}::uuid AND message_id = ANY(${messageIds}::uuid[])
-          RETURNING message_id::text`;
-        if (acked.length === 0) return 0;
-        const ids = acked.map((a) => a.message_id).sort();
-        await tx.$executeRaw`
-          UPDATE mailboxes SET pending = pending - ${acked.length} WHERE user_id = ${recipientId}::uuid`;
-        await tx.$executeRaw`SELECT 1 FROM messages WHERE id = ANY(${ids}::uuid[]) ORDER BY id FOR UPDATE`;
-        await tx.$executeRaw`
-          UPDATE messages
-             SET pending = pending - 1,
-                 body = CASE WHEN pending <= 1 THEN NULL ELSE body END,
-                 message_type = CASE WHEN pending <= 1 THEN NULL ELSE message_type END
-           WHERE id = ANY(${ids}::uuid[])`;
-        return acked.length;
-      }, TX_OPTIONS),
+  async acknowledge(acks: { userId: string; messageId: string }[]): Promise<number> {
+    const [{ acknowledged }] = await retryOnDeadlock(
+      () => this.prisma.$queryRaw<{ acknowledged: number }[]>`
+        WITH acked AS (
+          DELETE FROM deliveries d
+           USING unnest(${acks.map((a) => a.userId)}::uuid[], ${acks.map((a) => a.messageId)}::uuid[])
+                 AS a(user_id, message_id)
+           WHERE d.recipient_id = a.user_id AND d.message_id = a.message_id
+          RETURNING d.recipient_id, d.message_id
+        ), boxes AS (
+          UPDATE mailboxes b SET pending = b.pending - c.n
+            FROM (SELECT recipient_id, count(*)::int AS n FROM acked GROUP BY recipient_id) c
+           WHERE b.user_id = c.recipient_id
+        ), done AS (
+          UPDATE messages m
+             SET pending = m.pending - c.n,
+                 body = CASE WHEN m.pending - c.n <= 0 THEN NULL ELSE m.body END,
+                 message_type = CASE WHEN m.pending - c.n <= 0 THEN NULL ELSE m.message_type END
+            FROM (SELECT message_id, count(*)::int AS n FROM acked GROUP BY message_id) c
+           WHERE m.id = c.message_id
+        )
+        SELECT count(*)::int AS acknowledged FROM acked`,
     );
+    return acknowledged;
   }
 
   /** The newest seq queued for each of `userIds` (users with an empty history are omitted). */
@@ -185,12 +170,6 @@ export class MessagesRepository {
       total += deleted;
       if (deleted < batchSize) return total;
     }
-  }
-}
-
-class QueueFull extends Error {
-  constructor(readonly recipientId: string) {
-    super('recipient queue full');
   }
 }
 
