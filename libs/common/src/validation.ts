@@ -1,13 +1,14 @@
-import {
-  BadRequestException,
-  Injectable,
-  PipeTransform,
-  ValidationError,
-  ValidationPipe,
-} from '@nestjs/common';
+import { BadRequestException, Injectable, PipeTransform, ValidationError } from '@nestjs/common';
+import type { ArgumentMetadata } from '@nestjs/common';
 import { WsParamtype } from '@nestjs/websockets/enums/ws-paramtype.enum';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
 
 const VALIDATED_PARAMS = new Set<unknown>(['body', 'query', 'param', WsParamtype.PAYLOAD]);
+const VERBATIM = Symbol('verbatim');
+
+/** Keys class-transformer drops silently (so an unknown-field check would never see them). */
+const HIDDEN_KEYS = ['__proto__', 'constructor', 'prototype'];
 
 function flatten(errors: ValidationError[], parent = ''): string[] {
   return errors.flatMap((e) => {
@@ -23,30 +24,57 @@ export function validationMessage(errors: ValidationError[]): string {
 }
 
 /**
- * The project's one ValidationPipe: strips nothing silently (unknown fields are refused),
- * transforms into DTO instances, and refuses a payload that is not a plain object up front,
- * so a string, a number, an array or a missing payload get a clear error instead of a crash.
+ * A DTO property relayed exactly as the client sent it: class-transformer never touches it (it
+ * would drop nested `constructor`/`__proto__` keys); its validators still run.
+ */
+export function Verbatim(): PropertyDecorator {
+  return (target, property) => {
+    const fields: (string | symbol)[] = Reflect.getMetadata(VERBATIM, target.constructor) ?? [];
+    Reflect.defineMetadata(VERBATIM, [...fields, property], target.constructor);
+  };
+}
+
+/**
+ * The project's one validation pipe, for HTTP bodies and socket payloads: the payload must be a
+ * plain object; it becomes an instance of its DTO class (transform); unknown fields are refused,
+ * never silently stripped (whitelist + forbidNonWhitelisted); errors name the field.
  */
 @Injectable()
 export class AppValidationPipe implements PipeTransform {
-  private readonly pipe = new ValidationPipe({
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    transform: true,
-    exceptionFactory: (errors) => new BadRequestException(validationMessage(errors)),
-  });
-
-  async transform(
-    value: unknown,
-    metadata: Parameters<ValidationPipe['transform']>[1],
-  ): Promise<unknown> {
+  async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     // Nest runs gateway pipes on every parameter, the connected socket included.
     if (!VALIDATED_PARAMS.has(metadata.type)) return value;
-    const isDto = typeof metadata.metatype === 'function' && metadata.metatype !== Object;
-    if (isDto && !isPlainObject(value)) {
-      throw new BadRequestException('payload must be an object');
+    const dtoClass = metadata.metatype;
+    if (typeof dtoClass !== 'function' || dtoClass === Object) return value;
+    if (!isPlainObject(value)) throw new BadRequestException('payload must be an object');
+    refuseWhatValidatorsCannotSee(value);
+
+    const verbatim: (string | symbol)[] = Reflect.getMetadata(VERBATIM, dtoClass) ?? [];
+    const rest: Record<string | symbol, unknown> = { ...value };
+    for (const field of verbatim) delete rest[field];
+    const dto = plainToInstance(dtoClass as new () => object, rest) as Record<
+      string | symbol,
+      unknown
+    >;
+    for (const field of verbatim) if (field in value) dto[field] = value[field as string];
+
+    const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
+    if (errors.length) throw new BadRequestException(validationMessage(errors));
+    return dto;
+  }
+}
+
+/** JSON's own `__proto__`/`constructor` keys and NUL characters (PostgreSQL text refuses them). */
+function refuseWhatValidatorsCannotSee(payload: Record<string, unknown>): void {
+  for (const key of HIDDEN_KEYS) {
+    if (Object.prototype.hasOwnProperty.call(payload, key)) {
+      throw new BadRequestException(`property ${key} should not exist`);
     }
-    return this.pipe.transform(value, metadata);
+  }
+  for (const [key, value] of Object.entries(payload)) {
+    if (typeof value === 'string' && value.includes('\u0000')) {
+      throw new BadRequestException(`${key} must not contain NUL characters`);
+    }
   }
 }
 

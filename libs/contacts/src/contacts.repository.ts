@@ -25,13 +25,28 @@ export class ContactsRepository {
     return 'none';
   }
 
-  /** false when the same request is already pending (e.g. a double click racing itself). */
-  async createRequest(requesterId: string, addresseeId: string): Promise<boolean> {
-    const { count } = await this.prisma.contactRequest.createMany({
-      data: [{ requesterId, addresseeId }],
-      skipDuplicates: true,
+  /**
+   * Records a request unless the addressee has already asked the requester ('crossing'), under a
+   * lock on the pair, so two people asking each other at once cannot leave two requests pending.
+   */
+  async createRequestUnlessCrossing(
+    requesterId: string,
+    addresseeId: string,
+  ): Promise<'created' | 'crossing' | 'duplicate'> {
+    return this.prisma.$transaction(async (tx) => {
+      const pair = [requesterId, addresseeId].sort().join(':');
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${pair}, 0))`;
+      const crossing = await tx.contactRequest.findUnique({
+        where: { requesterId_addresseeId: { requesterId: addresseeId, addresseeId: requesterId } },
+        select: { requesterId: true },
+      });
+      if (crossing) return 'crossing';
+      const { count } = await tx.contactRequest.createMany({
+        data: [{ requesterId, addresseeId }],
+        skipDuplicates: true, // the same request racing itself (a double click)
+      });
+      return count > 0 ? 'created' : 'duplicate';
     });
-    return count > 0;
   }
 
   /** Deletes the pending request; false when there was none. */

@@ -7,6 +7,7 @@ import {
   Notifier,
   PublicProfile,
 } from '@app/common';
+import { PresenceService } from '@app/presence';
 import { ContactsRepository } from './contacts.repository';
 
 export const profileOf = (u: PublicProfile): PublicProfile => ({
@@ -21,6 +22,7 @@ export class ContactsService {
     private readonly contacts: ContactsRepository,
     private readonly users: UsersRepository,
     private readonly notifier: Notifier,
+    private readonly presence: PresenceService,
   ) {}
 
   /**
@@ -30,24 +32,20 @@ export class ContactsService {
   async sendRequest(caller: AuthUser, email: string): Promise<{ contactData: PublicProfile }> {
     const target = await this.users.findByEmail(email);
     if (!target) throw new NotFoundError('no user with that email');
-    if (target.id === caller.id)
+    if (target.id === caller.id) {
       throw new InvalidInputError('you cannot add yourself as a contact');
-    const me = await this.self(caller);
-    switch (await this.contacts.relation(caller.id, target.id)) {
-      case 'contact':
-        throw new ConflictError('already a contact');
-      case 'requested':
-        throw new ConflictError('contact request already pending');
-      case 'requestedBy':
-        await this.accept(me, target);
-        break;
-      case 'none':
-        if (!(await this.contacts.createRequest(caller.id, target.id))) {
-          throw new ConflictError('contact request already pending');
-        }
-        this.notifier.toUsers([target.id], 'contactRequestReceived', profileOf(me));
-        break;
     }
+    const me = await this.self(caller);
+    const relation = await this.contacts.relation(caller.id, target.id);
+    if (relation === 'contact') throw new ConflictError('already a contact');
+    if (relation === 'requested') throw new ConflictError('contact request already pending');
+    const outcome =
+      relation === 'requestedBy'
+        ? 'crossing'
+        : await this.contacts.createRequestUnlessCrossing(caller.id, target.id);
+    if (outcome === 'duplicate') throw new ConflictError('contact request already pending');
+    if (outcome === 'crossing') await this.accept(me, target);
+    else this.notifier.toUsers([target.id], 'contactRequestReceived', profileOf(me));
     return { contactData: profileOf(target) };
   }
 
@@ -93,6 +91,7 @@ export class ContactsService {
       throw new NotFoundError('no pending contact request from that email');
     }
     this.notifier.toUsers([requester.id], 'contactRequestAccepted', profileOf(addressee));
+    await this.presence.introduce(addressee, [requester]);
   }
 
   private async requesterOf(caller: AuthUser, email: string): Promise<UserRecord> {

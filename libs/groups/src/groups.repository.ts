@@ -101,13 +101,13 @@ export class GroupsRepository {
   /** Turns the pending invitation into a membership, atomically; false when none was pending. */
   async acceptInvite(groupId: string, userId: string): Promise<boolean> {
     return this.prisma.$transaction(async (tx) => {
-      const invite = await tx.groupInvite.findUnique({
-        where: { groupId_inviteeId: { groupId, inviteeId: userId } },
-      });
+      // DELETE … RETURNING, not read-then-delete: of two accepts at once, only one finds the row.
+      const [invite] = await tx.$queryRaw<{ encrypted_group_key: string }[]>`
+        DELETE FROM group_invites WHERE group_id = ${groupId} AND invitee_id = ${userId}::uuid
+        RETURNING encrypted_group_key`;
       if (!invite) return false;
-      await tx.groupInvite.delete({ where: { groupId_inviteeId: { groupId, inviteeId: userId } } });
       await tx.groupMember.create({
-        data: { groupId, userId, encryptedGroupKey: invite.encryptedGroupKey },
+        data: { groupId, userId, encryptedGroupKey: invite.encrypted_group_key },
       });
       return true;
     });

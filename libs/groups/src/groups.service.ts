@@ -9,6 +9,7 @@ import {
   Notifier,
 } from '@app/common';
 import { ContactsService } from '@app/contacts';
+import { PresenceService } from '@app/presence';
 import { CreateGroupDto, SendGroupRequestDto } from './dto/groups.dto';
 import { GroupsRepository, MemberRecord } from './groups.repository';
 
@@ -33,6 +34,7 @@ export class GroupsService {
     private readonly users: UsersRepository,
     private readonly contacts: ContactsService,
     private readonly notifier: Notifier,
+    private readonly presence: PresenceService,
   ) {}
 
   /** The creator becomes the first member and an admin. */
@@ -86,6 +88,10 @@ export class GroupsService {
         email: me.email,
         publicKey: me.publicKey,
       });
+      const others = members
+        .filter((m) => m.userId !== caller.id)
+        .map((m) => ({ id: m.userId, email: m.email }));
+      await this.presence.introduce(caller, others);
     }
     return { members: members.map(memberView) };
   }

@@ -17,6 +17,7 @@ export class PresenceModule {
   static forRoot(timing: RedisPresenceTiming = DEFAULT_PRESENCE_TIMING): DynamicModule {
     return {
       module: PresenceModule,
+      global: true,
       providers: [
         {
           provide: PresenceStore,

@@ -38,6 +38,31 @@ export class PresenceService implements OnModuleInit {
     if (await this.store.remove(user.id, socketId)) await this.announce([user.id], 'offline');
   }
 
+  /**
+   * Two sides that can now see each other's presence (a new contact, a new group member): each
+   * online side hears `online` for each online other, without waiting for a reconnect.
+   */
+  async introduce(
+    user: { id: string; email: string },
+    others: { id: string; email: string }[],
+  ): Promise<void> {
+    try {
+      const online = await this.store.onlineAmong([user.id, ...others.map((o) => o.id)]);
+      if (!online.has(user.id)) return;
+      const onlineOthers = others.filter((o) => online.has(o.id));
+      if (onlineOthers.length)
+        this.notifier.toUsers(
+          onlineOthers.map((o) => o.id),
+          'online',
+          { email: user.email },
+        );
+      for (const other of onlineOthers)
+        this.notifier.toUsers([user.id], 'online', { email: other.email });
+    } catch (err) {
+      this.logger.warn(`could not introduce user ${user.id}: ${(err as Error).message}`);
+    }
+  }
+
   /** Called once this instance's sockets are gone, before its connections close. */
   stop(): Promise<void> {
     return this.store.stop();

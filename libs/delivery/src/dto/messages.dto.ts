@@ -1,5 +1,5 @@
 import { IsOptional, IsString, Length, Matches, registerDecorator } from 'class-validator';
-import { IsGroupId, IsNormalizedEmail } from '@app/common';
+import { IsGroupId, IsNormalizedEmail, Verbatim } from '@app/common';
 
 const MAX_MESSAGE_TYPE_BYTES = 1024;
 
@@ -53,6 +53,7 @@ abstract class ChatMessageDto {
   @Matches(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'time must be HH:MM between 00:00 and 23:59' })
   time: string;
 
+  @Verbatim()
   @IsSmallJson(MAX_MESSAGE_TYPE_BYTES)
   messageType: unknown;
 

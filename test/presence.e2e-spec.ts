@@ -1,0 +1,59 @@
+import { emitAck, registerUser } from './support/clients';
+import { makeContacts } from './support/chat';
+import { connectRecording, Fleet, startFleet } from './support/fleet';
+
+describe('presence of new contacts and new group members (two gateways)', () => {
+  let fleet: Fleet;
+  beforeAll(async () => {
+    fleet = await startFleet(2);
+  }, 60_000);
+  afterAll(() => fleet?.stop());
+
+  it('shows each side online as soon as they become contacts or group co-members', async () => {
+    const [a, b] = fleet.gateways.map((g) => g.url);
+    const [alice, bob, carol] = await Promise.all(
+      ['Alice', 'Bob', 'Carol'].map((name) => registerUser(a, { name, sharedKeys: true })),
+    );
+    const aliceSocket = await connectRecording(a, alice.token);
+    const bobSocket = await connectRecording(b, bob.token);
+    const carolSocket = await connectRecording(b, carol.token);
+    expect(aliceSocket.all('online')).toEqual([]); // strangers see nothing
+
+    await makeContacts(aliceSocket.socket, bobSocket.socket, alice.email, bob.email);
+    await aliceSocket.waitFor('online', (p) => p.email === bob.email);
+    await bobSocket.waitFor('online', (p) => p.email === alice.email);
+
+    // Carol is Alice's contact, not Bob's; once she joins Alice's group with Bob they see each other.
+    await makeContacts(aliceSocket.socket, carolSocket.socket, alice.email, carol.email);
+    const key = Buffer.from('wrapped').toString('base64');
+    const { groupId } = await emitAck(aliceSocket.socket, 'createGroup', {
+      name: 'Trio',
+      encryptedGroupKey: key,
+    });
+    for (const [user, socket] of [
+      [bob, bobSocket],
+      [carol, carolSocket],
+    ] as const) {
+      await emitAck(aliceSocket.socket, 'sendGroupRequest', {
+        groupId,
+        encryptedGroupKey: key,
+        email: user.email,
+      });
+      expect((await emitAck(socket.socket, 'acceptGroupRequest', { groupId })).status).toBe('OK');
+    }
+    await carolSocket.waitFor('online', (p) => p.email === bob.email);
+    await bobSocket.waitFor('online', (p) => p.email === carol.email);
+
+    // A fresh connection's onlineChats reflects the fleet-wide view.
+    const carolTab = await connectRecording(a, carol.token);
+    const chats = await carolTab.waitFor('onlineChats');
+    expect(chats).toEqual({
+      contacts: [alice.email],
+      groups: [{ groupId, persons: expect.any(Array) }],
+    });
+    expect([...(chats.groups as { persons: string[] }[])[0].persons].sort()).toEqual(
+      [alice.email, bob.email].sort(),
+    );
+    for (const s of [aliceSocket, bobSocket, carolSocket, carolTab]) s.close();
+  }, 60_000);
+});
