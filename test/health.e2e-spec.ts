@@ -1,6 +1,5 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { createTestDatabase, TestDatabase, testRedisPrefix } from './support/database';
-import { freePort } from './support/gateway-process';
+import { startPrivateRedis } from './support/private-redis';
 import { startTestApp, testConfig, TestApp } from './support/test-app';
 
 interface HealthBody {
@@ -47,24 +46,13 @@ describe('health endpoints', () => {
   });
 
   it('with REDIS_URL, ready reports Redis too: 503 while it is down, 200 once it is back', async () => {
-    // A private redis-server that this test may stop; the shared one is never touched.
-    const port = await freePort();
-    const startRedis = (): ChildProcess =>
-      spawn(
-        'redis-server',
-        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-        {
-          stdio: 'ignore',
-        },
-      );
-    let redis = startRedis();
+    const redis = await startPrivateRedis();
     const db = await createTestDatabase();
     let app: TestApp | undefined;
     try {
-      await new Promise((r) => setTimeout(r, 300));
       app = await startTestApp(
         testConfig(db.url, {
-          REDIS_URL: `redis://127.0.0.1:${port}`,
+          REDIS_URL: redis.url,
           REDIS_KEY_PREFIX: testRedisPrefix(),
         }),
       );
@@ -73,7 +61,7 @@ describe('health endpoints', () => {
       expect(up.status).toBe(200);
       expect(up.body.details.redis).toEqual({ status: 'up' });
 
-      redis.kill('SIGKILL');
+      await redis.kill();
       const down = await waitFor(
         () => getJson(url),
         (r) => r.status === 503,
@@ -82,7 +70,7 @@ describe('health endpoints', () => {
       expect(down.body.details.redis.status).toBe('down');
       expect(down.body.details.database.status).toBe('up');
 
-      redis = startRedis();
+      await redis.start();
       const back = await waitFor(
         () => getJson(url),
         (r) => r.status === 200,
@@ -91,7 +79,7 @@ describe('health endpoints', () => {
       expect(back.status).toBe(200);
     } finally {
       await app?.close();
-      redis.kill('SIGKILL');
+      await redis.kill();
       await db.drop();
     }
   });
