@@ -1,11 +1,11 @@
 import { Global, INestApplicationContext, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { AuthModule, AuthUser, RegisterDto, AuthService, UsersRepository } from '@app/auth';
+import { AuthModule, AuthUser, UsersRepository } from '@app/auth';
 import { APP_CONFIG, AppConfig, Notifier } from '@app/common';
-import { ContactsModule } from '@app/contacts';
+import { ContactsModule, ContactsService } from '@app/contacts';
 import { DatabaseModule, RedisModule } from '@app/database';
 import { DeliveryModule } from '@app/delivery';
-import { GroupsModule } from '@app/groups';
+import { CreateGroupDto, GroupsModule, GroupsService, SendGroupRequestDto } from '@app/groups';
 import { PresenceModule } from '@app/presence';
 import { generateKeyPairSync } from 'node:crypto';
 import { testConfig } from './test-app';
@@ -30,14 +30,38 @@ export class RecordingNotifier extends Notifier {
   }
 }
 
+/** A user made by the harness: who they are and what others see of them. */
+export type HarnessUser = AuthUser & { name: string; publicKey: string };
+
 export interface ServiceHarness {
   app: INestApplicationContext;
   notifier: RecordingNotifier;
   config: AppConfig;
-  /** Registers a user straight through AuthService; returns who they are. */
-  user(name?: string): Promise<AuthUser & { name: string; publicKey: string }>;
+  /**
+   * A user straight through UsersRepository, with a valid public key. Registering through
+   * AuthService would cost a deliberately slow password hash (~0.3 s) each; these users have no
+   * usable password and cannot log in.
+   */
+  user(name?: string): Promise<HarnessUser>;
+  /** `user` for each name, made in parallel; in the order given. */
+  users(...names: string[]): Promise<HarnessUser[]>;
+  /** `a` asks each of `others` in turn, who accepts (ContactsService): they become contacts. */
+  makeContacts(a: HarnessUser, ...others: HarnessUser[]): Promise<void>;
+  /**
+   * A group named 'Group' created by `admin` (wrapped key GROUP_KEY), which `members` join in the
+   * order given (see `join`). Returns its id.
+   */
+  groupOf(admin: HarnessUser, ...members: HarnessUser[]): Promise<string>;
+  /**
+   * `member` joins `admin`'s group: made a contact of `admin` unless already one (inviting
+   * requires it), invited with GROUP_KEY, accepts.
+   */
+  join(admin: HarnessUser, groupId: string, member: HarnessUser): Promise<void>;
   close(): Promise<void>;
 }
+
+/** The wrapped group key `groupOf` and `join` hand out: opaque base64 to the server. */
+export const GROUP_KEY = 'c2VjcmV0LWdyb3VwLWtleQ==';
 
 const PUBLIC_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 })
   .publicKey.export({ format: 'der', type: 'spki' })
@@ -79,24 +103,54 @@ export async function createServiceHarness(
     ],
   }).compile();
   const app = await moduleRef.init();
-  const auth = app.get(AuthService);
-  const users = app.get(UsersRepository);
+  const usersRepository = app.get(UsersRepository);
+  const contacts = app.get(ContactsService);
+  const groups = app.get(GroupsService);
+
+  const user = async (name = 'Member'): Promise<HarnessUser> => {
+    const email = `svc${++seq}.${process.pid}.${Date.now()}@example.com`;
+    const record = await usersRepository.create({
+      email,
+      name,
+      passwordHash: 'unused',
+      publicKey: PUBLIC_KEY,
+    });
+    return { id: record.id, email, name, publicKey: record.publicKey };
+  };
+
+  const makeContacts = async (a: HarnessUser, ...others: HarnessUser[]): Promise<void> => {
+    for (const b of others) {
+      await contacts.sendRequest(a, b.email);
+      await contacts.acceptRequest(b, a.email);
+    }
+  };
+
+  const join = async (admin: HarnessUser, groupId: string, member: HarnessUser): Promise<void> => {
+    if (!(await contacts.isContact(admin.id, member.id))) await makeContacts(admin, member);
+    await groups.invite(admin, {
+      groupId,
+      email: member.email,
+      encryptedGroupKey: GROUP_KEY,
+    } as SendGroupRequestDto);
+    await groups.acceptInvite(member, groupId);
+  };
+
   return {
     app,
     notifier,
     config,
-    user: async (name = 'Member') => {
-      const email = `svc${++seq}.${process.pid}.${Date.now()}@example.com`;
-      const dto: RegisterDto = {
-        name,
-        email,
-        password: 'long enough password',
-        publicKey: PUBLIC_KEY,
-      };
-      await auth.register(dto);
-      const record = (await users.findByEmail(email))!;
-      return { id: record.id, email, name, publicKey: PUBLIC_KEY };
+    user,
+    users: (...names) => Promise.all(names.map((name) => user(name))),
+    makeContacts,
+    groupOf: async (admin, ...members) => {
+      const { groupId } = await groups.create(admin, {
+        name: 'Group',
+        encryptedGroupKey: GROUP_KEY,
+      } as CreateGroupDto);
+      for (const member of members) await join(admin, groupId, member);
+      return groupId;
     },
+    join,
     close: () => app.close(),
   };
 }

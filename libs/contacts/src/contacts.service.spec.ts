@@ -1,27 +1,24 @@
 import { Client } from 'pg';
-import { UsersRepository } from '@app/auth';
 import { ConflictError, InvalidInputError, NotFoundError } from '@app/common';
 import { createTestDatabase, TestDatabase } from '../../../test/support/database';
+import { sleep } from '../../../test/support/expect';
 import { createServiceHarness, ServiceHarness } from '../../../test/support/service-module';
 import { ContactsService } from './contacts.service';
 
 type User = Awaited<ReturnType<ServiceHarness['user']>>;
 
 const profile = (u: User) => ({ name: u.name, email: u.email, publicKey: u.publicKey });
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('ContactsService', () => {
   let db: TestDatabase;
   let h: ServiceHarness;
   let pg: Client;
   let contacts: ContactsService;
-  let registered: User;
 
   beforeAll(async () => {
     db = await createTestDatabase();
     h = await createServiceHarness(db.url);
     contacts = h.app.get(ContactsService);
-    registered = await h.user('Registered');
     pg = new Client({ connectionString: db.url });
     await pg.connect();
   });
@@ -49,31 +46,9 @@ describe('ContactsService', () => {
     return rows[0].n;
   }
 
-  /**
-   * Users straight through UsersRepository: registering through AuthService costs a deliberately
-   * slow password hash each (~0.3 s), and these tests never log in. The public key is the one
-   * the harness registers with.
-   */
-  let userCount = 0;
-  const users = (...names: string[]): Promise<User[]> =>
-    Promise.all(
-      names.map(async (name) => {
-        const email = `contacts${++userCount}.${process.pid}.${Date.now()}@example.com`;
-        const record = await h.app
-          .get(UsersRepository)
-          .create({ email, name, passwordHash: 'unused', publicKey: registered.publicKey });
-        return { id: record.id, email, name, publicKey: record.publicKey };
-      }),
-    );
-
-  async function makeContacts(a: User, b: User): Promise<void> {
-    await contacts.sendRequest(a, b.email);
-    await contacts.acceptRequest(b, a.email);
-  }
-
   describe('sendRequest', () => {
     it("returns the target's public data and notifies the target with the sender's", async () => {
-      const [alice, bob] = await users('Alice', 'Bob');
+      const [alice, bob] = await h.users('Alice', 'Bob');
 
       await expect(contacts.sendRequest(alice, bob.email)).resolves.toEqual({
         contactData: profile(bob),
@@ -86,14 +61,14 @@ describe('ContactsService', () => {
     });
 
     it('refuses an unknown email', async () => {
-      const [alice] = await users('Alice');
+      const [alice] = await h.users('Alice');
       const attempt = contacts.sendRequest(alice, 'nobody.here@example.com');
       await expect(attempt).rejects.toThrow(new NotFoundError('no user with that email'));
       await expect(attempt).rejects.toBeInstanceOf(NotFoundError);
     });
 
     it('refuses oneself', async () => {
-      const [alice] = await users('Alice');
+      const [alice] = await h.users('Alice');
       const attempt = contacts.sendRequest(alice, alice.email);
       await expect(attempt).rejects.toThrow(
         new InvalidInputError('you cannot add yourself as a contact'),
@@ -102,8 +77,8 @@ describe('ContactsService', () => {
     });
 
     it('refuses an existing contact', async () => {
-      const [alice, bob] = await users('Alice', 'Bob');
-      await makeContacts(alice, bob);
+      const [alice, bob] = await h.users('Alice', 'Bob');
+      await h.makeContacts(alice, bob);
 
       for (const [from, to] of [
         [alice, bob],
@@ -116,7 +91,7 @@ describe('ContactsService', () => {
     });
 
     it('refuses a request that is already pending, without notifying again', async () => {
-      const [alice, bob] = await users('Alice', 'Bob');
+      const [alice, bob] = await h.users('Alice', 'Bob');
       await contacts.sendRequest(alice, bob.email);
 
       const attempt = contacts.sendRequest(alice, bob.email);
@@ -127,7 +102,7 @@ describe('ContactsService', () => {
     });
 
     it('treats a request to someone who had already asked as acceptance', async () => {
-      const [alice, bob] = await users('Alice', 'Bob');
+      const [alice, bob] = await h.users('Alice', 'Bob');
       await contacts.sendRequest(bob, alice.email);
 
       await expect(contacts.sendRequest(alice, bob.email)).resolves.toEqual({
@@ -147,7 +122,7 @@ describe('ContactsService', () => {
   describe('sendRequest, crossing (both ask each other at the same moment)', () => {
     it('never leaves both requests pending: one of them counts as the acceptance', async () => {
       // Several pairs at once, so that the requests really cross.
-      const pairs = await Promise.all(Array.from({ length: 5 }, () => users('Alice', 'Bob')));
+      const pairs = await Promise.all(Array.from({ length: 5 }, () => h.users('Alice', 'Bob')));
 
       await Promise.all(
         pairs.flatMap(([alice, bob]) => [
@@ -168,7 +143,7 @@ describe('ContactsService', () => {
 
   describe('acceptRequest', () => {
     it('makes both users contacts, returns the requester and notifies them', async () => {
-      const [alice, bob] = await users('Alice', 'Bob');
+      const [alice, bob] = await h.users('Alice', 'Bob');
       await contacts.sendRequest(alice, bob.email);
 
       await expect(contacts.acceptRequest(bob, alice.email)).resolves.toEqual({
@@ -183,7 +158,7 @@ describe('ContactsService', () => {
     });
 
     it('refuses accepting twice', async () => {
-      const [alice, bob] = await users('Alice', 'Bob');
+      const [alice, bob] = await h.users('Alice', 'Bob');
       await contacts.sendRequest(alice, bob.email);
       await contacts.acceptRequest(bob, alice.email);
 
@@ -197,7 +172,7 @@ describe('ContactsService', () => {
     });
 
     it('refuses a request that was never made (nor accepting one\u2019s own request)', async () => {
-      const [alice, bob] = await users('Alice', 'Bob');
+      const [alice, bob] = await h.users('Alice', 'Bob');
 
       const never = contacts.acceptRequest(bob, alice.email);
       await expect(never).rejects.toThrow(
@@ -221,7 +196,7 @@ describe('ContactsService', () => {
 
   describe('declineRequest', () => {
     it('removes the request without making contacts; declining again is refused', async () => {
-      const [alice, bob] = await users('Alice', 'Bob');
+      const [alice, bob] = await h.users('Alice', 'Bob');
       await contacts.sendRequest(alice, bob.email);
 
       await expect(contacts.declineRequest(bob, alice.email)).resolves.toBeUndefined();
@@ -244,7 +219,7 @@ describe('ContactsService', () => {
     });
 
     it('refuses declining a request from an unknown email', async () => {
-      const [bob] = await users('Bob');
+      const [bob] = await h.users('Bob');
       await expect(contacts.declineRequest(bob, 'nobody.here@example.com')).rejects.toThrow(
         new NotFoundError('no pending contact request from that email'),
       );
@@ -253,8 +228,8 @@ describe('ContactsService', () => {
 
   describe('removeContact', () => {
     it('removes the contact in both directions and tells the other side', async () => {
-      const [alice, bob] = await users('Alice', 'Bob');
-      await makeContacts(alice, bob);
+      const [alice, bob] = await h.users('Alice', 'Bob');
+      await h.makeContacts(alice, bob);
 
       await expect(contacts.removeContact(alice, bob.email)).resolves.toBeUndefined();
 
@@ -266,8 +241,8 @@ describe('ContactsService', () => {
     });
 
     it('refuses removing someone who is not a contact (or no longer one, or unknown)', async () => {
-      const [alice, bob, carol] = await users('Alice', 'Bob', 'Carol');
-      await makeContacts(alice, bob);
+      const [alice, bob, carol] = await h.users('Alice', 'Bob', 'Carol');
+      await h.makeContacts(alice, bob);
       await contacts.sendRequest(alice, carol.email); // pending only
 
       for (const email of [carol.email, 'nobody.here@example.com']) {
@@ -288,7 +263,7 @@ describe('ContactsService', () => {
 
   describe('pendingRequestsFor', () => {
     it("lists the requesters' profiles, oldest request first, and only unanswered ones", async () => {
-      const [target, declined, asked, ...requesters] = await users(
+      const [target, declined, asked, ...requesters] = await h.users(
         'Target',
         'Declined',
         'Asked',
@@ -312,8 +287,8 @@ describe('ContactsService', () => {
 
   describe('contactByEmail', () => {
     it('resolves an accepted contact and refuses anyone else', async () => {
-      const [alice, bob, carol] = await users('Alice', 'Bob', 'Carol');
-      await makeContacts(alice, bob);
+      const [alice, bob, carol] = await h.users('Alice', 'Bob', 'Carol');
+      await h.makeContacts(alice, bob);
       await contacts.sendRequest(alice, carol.email);
 
       await expect(contacts.contactByEmail(alice, bob.email)).resolves.toMatchObject({

@@ -1,9 +1,9 @@
 import { Client } from 'pg';
-import { UsersRepository } from '@app/auth';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '@app/common';
 import { ContactsService } from '@app/contacts';
-import { CreateGroupDto, GroupsService, SendGroupRequestDto } from '@app/groups';
+import { GroupsService } from '@app/groups';
 import { createTestDatabase, TestDatabase } from '../../../test/support/database';
+import { expectRefusal, waitUntil } from '../../../test/support/expect';
 import { createServiceHarness, ServiceHarness } from '../../../test/support/service-module';
 import { DeliveryService, SendReceipt } from './delivery.service';
 import { ContactChatMessageDto, GroupChatMessageDto } from './dto/messages.dto';
@@ -15,30 +15,6 @@ type Delivered = { event: string; payload: Record<string, unknown> };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const PAYLOAD_KEYS = ['date', 'from', 'id', 'message', 'messageType', 'sentAt', 'time'];
 const DAY_MS = 24 * 60 * 60 * 1000;
-const GROUP_KEY = 'c2VjcmV0LWdyb3VwLWtleQ==';
-
-/** Polls until `condition` holds (at most 5 s). */
-async function waitUntil(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 5_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-/** Asserts both the error class and its exact message. */
-async function expectRefusal(
-  attempt: Promise<unknown>,
-  type: new (message: string) => Error,
-  message: string,
-): Promise<void> {
-  await expect(attempt).rejects.toBeInstanceOf(type);
-  await expect(attempt).rejects.toThrow(new type(message));
-}
 
 /**
  * One service harness on one database, with the helpers every block below uses: users, contacts,
@@ -52,10 +28,8 @@ function deliveryWorld(env: Record<string, string> = {}) {
     delivery: DeliveryService;
     contacts: ContactsService;
     groups: GroupsService;
-    registered: User;
   };
   const attached: (() => void)[] = [];
-  let userCount = 0;
 
   beforeAll(async () => {
     w.db = await createTestDatabase();
@@ -63,7 +37,6 @@ function deliveryWorld(env: Record<string, string> = {}) {
     w.delivery = w.h.app.get(DeliveryService);
     w.contacts = w.h.app.get(ContactsService);
     w.groups = w.h.app.get(GroupsService);
-    w.registered = await w.h.user('Registered');
     w.pg = new Client({ connectionString: w.db.url });
     await w.pg.connect();
   });
@@ -77,46 +50,11 @@ function deliveryWorld(env: Record<string, string> = {}) {
     await w.db.drop();
   });
 
-  /**
-   * Users straight through UsersRepository: registering through AuthService costs a deliberately
-   * slow password hash each (~0.3 s), and these tests never log in.
-   */
-  const users = (...names: string[]): Promise<User[]> =>
-    Promise.all(
-      names.map(async (name) => {
-        const email = `delivery${++userCount}.${process.pid}.${Date.now()}@example.com`;
-        const record = await w.h.app
-          .get(UsersRepository)
-          .create({ email, name, passwordHash: 'unused', publicKey: w.registered.publicKey });
-        return { id: record.id, email, name, publicKey: record.publicKey };
-      }),
-    );
-
-  async function makeContacts(a: User, ...others: User[]): Promise<void> {
-    for (const b of others) {
-      await w.contacts.sendRequest(a, b.email);
-      await w.contacts.acceptRequest(b, a.email);
-    }
-  }
-
-  async function groupOf(admin: User, ...members: User[]): Promise<string> {
-    const { groupId } = await w.groups.create(admin, {
-      name: 'Group',
-      encryptedGroupKey: GROUP_KEY,
-    } as CreateGroupDto);
-    for (const member of members) await join(admin, groupId, member);
-    return groupId;
-  }
-
-  async function join(admin: User, groupId: string, member: User): Promise<void> {
-    await makeContacts(admin, member);
-    await w.groups.invite(admin, {
-      groupId,
-      email: member.email,
-      encryptedGroupKey: GROUP_KEY,
-    } as SendGroupRequestDto);
-    await w.groups.acceptInvite(member, groupId);
-  }
+  // The harness's helpers, reachable before beforeAll has made the harness.
+  const users = (...names: string[]) => w.h.users(...names);
+  const makeContacts = (a: User, ...others: User[]) => w.h.makeContacts(a, ...others);
+  const groupOf = (admin: User, ...members: User[]) => w.h.groupOf(admin, ...members);
+  const join = (admin: User, groupId: string, member: User) => w.h.join(admin, groupId, member);
 
   const chat = (fields: Partial<ContactChatMessageDto> = {}) => ({
     messageType: 'text',

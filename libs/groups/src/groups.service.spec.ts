@@ -1,27 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { UsersRepository } from '@app/auth';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '@app/common';
 import { ContactsService } from '@app/contacts';
 import { createTestDatabase, TestDatabase } from '../../../test/support/database';
-import { createServiceHarness, ServiceHarness } from '../../../test/support/service-module';
+import { expectRefusal, sleep } from '../../../test/support/expect';
+import {
+  createServiceHarness,
+  GROUP_KEY,
+  ServiceHarness,
+} from '../../../test/support/service-module';
 import { CreateGroupDto, SendGroupRequestDto } from './dto/groups.dto';
 import { GroupsService } from './groups.service';
 
 type User = Awaited<ReturnType<ServiceHarness['user']>>;
 
-const KEY = 'c2VjcmV0LWdyb3VwLWtleQ=='; // a wrapped group key is opaque base64 to the server
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Asserts both the error class and its exact message. */
-async function expectRefusal(
-  attempt: Promise<unknown>,
-  type: new (message: string) => Error,
-  message: string,
-): Promise<void> {
-  await expect(attempt).rejects.toBeInstanceOf(type);
-  await expect(attempt).rejects.toThrow(new type(message));
-}
+const KEY = GROUP_KEY; // the key h.groupOf wraps too; opaque base64 to the server
 
 describe('GroupsService', () => {
   let db: TestDatabase;
@@ -29,14 +22,12 @@ describe('GroupsService', () => {
   let pg: Client;
   let groups: GroupsService;
   let contacts: ContactsService;
-  let registered: User;
 
   beforeAll(async () => {
     db = await createTestDatabase();
     h = await createServiceHarness(db.url);
     groups = h.app.get(GroupsService);
     contacts = h.app.get(ContactsService);
-    registered = await h.user('Registered');
     pg = new Client({ connectionString: db.url });
     await pg.connect();
   });
@@ -46,28 +37,6 @@ describe('GroupsService', () => {
     await h.close();
     await db.drop();
   });
-
-  /**
-   * Users straight through UsersRepository: registering through AuthService costs a deliberately
-   * slow password hash each (~0.3 s), and these tests never log in. The public key is the one
-   * the harness registers with.
-   */
-  let userCount = 0;
-  const users = (...names: string[]): Promise<User[]> =>
-    Promise.all(
-      names.map(async (name) => {
-        const email = `groups${++userCount}.${process.pid}.${Date.now()}@example.com`;
-        const record = await h.app
-          .get(UsersRepository)
-          .create({ email, name, passwordHash: 'unused', publicKey: registered.publicKey });
-        return { id: record.id, email, name, publicKey: record.publicKey };
-      }),
-    );
-
-  async function makeContacts(a: User, b: User): Promise<void> {
-    await contacts.sendRequest(a, b.email);
-    await contacts.acceptRequest(b, a.email);
-  }
 
   const create = (caller: User, dto: Partial<CreateGroupDto> = {}) =>
     groups.create(caller, { name: 'Friends', encryptedGroupKey: KEY, ...dto } as CreateGroupDto);
@@ -79,14 +48,15 @@ describe('GroupsService', () => {
       encryptedGroupKey: key,
     } as SendGroupRequestDto);
 
-  /** A group created by `admin` that `members` joined in the order given. */
+  /**
+   * h.groupOf, with the joins at least 3 ms apart: joined_at has millisecond precision, and the
+   * tests below read the join order.
+   */
   async function groupOf(admin: User, ...members: User[]): Promise<string> {
-    const { groupId } = await create(admin);
+    const groupId = await h.groupOf(admin);
     for (const member of members) {
-      await makeContacts(admin, member);
-      await invite(admin, groupId, member);
-      await sleep(3); // joined_at has millisecond precision: keep the join order unambiguous
-      await groups.acceptInvite(member, groupId);
+      await sleep(3);
+      await h.join(admin, groupId, member);
     }
     return groupId;
   }
@@ -106,7 +76,7 @@ describe('GroupsService', () => {
 
   describe('create', () => {
     it('returns a 24-hex group id and makes the creator its only member, an admin', async () => {
-      const [alice] = await users('Alice');
+      const [alice] = await h.users('Alice');
 
       const { groupId } = await create(alice, { name: 'Climbing', description: 'Sundays' });
 
@@ -125,7 +95,7 @@ describe('GroupsService', () => {
     });
 
     it('gives every group its own id and an empty description by default', async () => {
-      const [alice] = await users('Alice');
+      const [alice] = await h.users('Alice');
       const first = await create(alice);
       const second = await create(alice);
 
@@ -140,8 +110,8 @@ describe('GroupsService', () => {
 
   describe('invite', () => {
     it("notifies the invitee with the group's data and their wrapped key", async () => {
-      const [alice, bob] = await users('Alice', 'Bob');
-      await makeContacts(alice, bob);
+      const [alice, bob] = await h.users('Alice', 'Bob');
+      await h.makeContacts(alice, bob);
       const { groupId } = await create(alice, { name: 'Climbing', description: 'Sundays' });
 
       await expect(invite(alice, groupId, bob, 'Ym9iLWtleQ==')).resolves.toBeUndefined();
@@ -158,9 +128,9 @@ describe('GroupsService', () => {
     });
 
     it('is for admins only', async () => {
-      const [alice, bob, carol] = await users('Alice', 'Bob', 'Carol');
+      const [alice, bob, carol] = await h.users('Alice', 'Bob', 'Carol');
       const groupId = await groupOf(alice, bob);
-      await makeContacts(bob, carol);
+      await h.makeContacts(bob, carol);
 
       await expectRefusal(
         invite(bob, groupId, carol),
@@ -172,9 +142,9 @@ describe('GroupsService', () => {
     });
 
     it('refuses a caller who is not a member, and a group that does not exist', async () => {
-      const [alice, bob, carol] = await users('Alice', 'Bob', 'Carol');
+      const [alice, bob, carol] = await h.users('Alice', 'Bob', 'Carol');
       const groupId = await groupOf(alice);
-      await makeContacts(bob, carol);
+      await h.makeContacts(bob, carol);
 
       await expectRefusal(
         invite(bob, groupId, carol),
@@ -190,7 +160,7 @@ describe('GroupsService', () => {
     });
 
     it('only lets an admin invite their accepted contacts (nor themselves)', async () => {
-      const [alice, stranger, requested, requester] = await users('A', 'S', 'Rq', 'Rr');
+      const [alice, stranger, requested, requester] = await h.users('A', 'S', 'Rq', 'Rr');
       const groupId = await groupOf(alice);
       await contacts.sendRequest(alice, requested.email); // not accepted yet
       await contacts.sendRequest(requester, alice.email); // not accepted yet
@@ -209,9 +179,9 @@ describe('GroupsService', () => {
     });
 
     it('refuses inviting a member, or someone already invited', async () => {
-      const [alice, bob, carol] = await users('Alice', 'Bob', 'Carol');
+      const [alice, bob, carol] = await h.users('Alice', 'Bob', 'Carol');
       const groupId = await groupOf(alice, bob);
-      await makeContacts(alice, carol);
+      await h.makeContacts(alice, carol);
       await invite(alice, groupId, carol);
 
       await expectRefusal(
@@ -234,9 +204,9 @@ describe('GroupsService', () => {
 
   describe('acceptInvite', () => {
     it('returns every member, the caller included, and tells the other members', async () => {
-      const [alice, bob, carol] = await users('Alice', 'Bob', 'Carol');
+      const [alice, bob, carol] = await h.users('Alice', 'Bob', 'Carol');
       const groupId = await groupOf(alice, bob);
-      await makeContacts(alice, carol);
+      await h.makeContacts(alice, carol);
       await invite(alice, groupId, carol, 'Y2Fyb2wta2V5');
       h.notifier.clear();
 
@@ -273,7 +243,7 @@ describe('GroupsService', () => {
     });
 
     it('refuses joining without an invitation, and accepting twice', async () => {
-      const [alice, bob, carol] = await users('Alice', 'Bob', 'Carol');
+      const [alice, bob, carol] = await h.users('Alice', 'Bob', 'Carol');
       const groupId = await groupOf(alice, bob);
 
       await expectRefusal(
@@ -297,9 +267,9 @@ describe('GroupsService', () => {
 
   describe('acceptInvite, twice at once (e.g. two sockets of the invitee)', () => {
     it('lets one join and refuses the other with NotFound, not an internal error', async () => {
-      const [alice, bob] = await users('Alice', 'Bob');
+      const [alice, bob] = await h.users('Alice', 'Bob');
       const groupId = await groupOf(alice);
-      await makeContacts(alice, bob);
+      await h.makeContacts(alice, bob);
       await invite(alice, groupId, bob);
 
       const results = await Promise.allSettled([
@@ -320,9 +290,9 @@ describe('GroupsService', () => {
 
   describe('declineInvite', () => {
     it('removes the invitation; it can be neither accepted nor declined again', async () => {
-      const [alice, bob] = await users('Alice', 'Bob');
+      const [alice, bob] = await h.users('Alice', 'Bob');
       const groupId = await groupOf(alice);
-      await makeContacts(alice, bob);
+      await h.makeContacts(alice, bob);
       await invite(alice, groupId, bob);
 
       await expect(groups.declineInvite(bob, groupId)).resolves.toBeUndefined();
@@ -351,7 +321,7 @@ describe('GroupsService', () => {
 
   describe('leave', () => {
     it('tells every member (the leaver included); another admin remaining, no one is promoted', async () => {
-      const [alice, bob, carol] = await users('Alice', 'Bob', 'Carol');
+      const [alice, bob, carol] = await h.users('Alice', 'Bob', 'Carol');
       const groupId = await groupOf(alice, bob, carol);
       await groups.promoteMember(alice, groupId, bob.email);
       h.notifier.clear();
@@ -369,7 +339,7 @@ describe('GroupsService', () => {
     });
 
     it('refuses someone who is not a member', async () => {
-      const [alice, bob] = await users('Alice', 'Bob');
+      const [alice, bob] = await h.users('Alice', 'Bob');
       const groupId = await groupOf(alice);
 
       await expectRefusal(
@@ -386,7 +356,7 @@ describe('GroupsService', () => {
     });
 
     it('promotes the oldest remaining member when the last admin leaves', async () => {
-      const [alice, bob, carol, dave] = await users('Alice', 'Bob', 'Carol', 'Dave');
+      const [alice, bob, carol, dave] = await h.users('Alice', 'Bob', 'Carol', 'Dave');
       // Joined in the order dave, bob, carol: dave is the oldest after alice.
       const groupId = await groupOf(alice, dave, bob, carol);
       h.notifier.clear();
@@ -415,9 +385,9 @@ describe('GroupsService', () => {
     });
 
     it('deletes the group when its last member leaves', async () => {
-      const [alice, bob, carol] = await users('Alice', 'Bob', 'Carol');
+      const [alice, bob, carol] = await h.users('Alice', 'Bob', 'Carol');
       const groupId = await groupOf(alice, bob);
-      await makeContacts(alice, carol);
+      await h.makeContacts(alice, carol);
       await invite(alice, groupId, carol);
 
       await groups.leave(bob, groupId);
@@ -437,7 +407,7 @@ describe('GroupsService', () => {
 
   describe('removeMember', () => {
     it('removes the member and tells every member, the removed one included', async () => {
-      const [alice, bob, carol] = await users('Alice', 'Bob', 'Carol');
+      const [alice, bob, carol] = await h.users('Alice', 'Bob', 'Carol');
       const groupId = await groupOf(alice, bob, carol);
       h.notifier.clear();
 
@@ -457,7 +427,7 @@ describe('GroupsService', () => {
     });
 
     it('is for admins only', async () => {
-      const [alice, bob, carol] = await users('Alice', 'Bob', 'Carol');
+      const [alice, bob, carol] = await h.users('Alice', 'Bob', 'Carol');
       const groupId = await groupOf(alice, bob, carol);
 
       await expectRefusal(
@@ -474,7 +444,7 @@ describe('GroupsService', () => {
     });
 
     it('refuses a caller who is not a member, oneself, and an email that is not a member', async () => {
-      const [alice, bob, stranger] = await users('Alice', 'Bob', 'Stranger');
+      const [alice, bob, stranger] = await h.users('Alice', 'Bob', 'Stranger');
       const groupId = await groupOf(alice, bob);
 
       await expectRefusal(
@@ -506,7 +476,7 @@ describe('GroupsService', () => {
 
   describe('promoteMember', () => {
     it('makes the member an admin and tells every member', async () => {
-      const [alice, bob, carol] = await users('Alice', 'Bob', 'Carol');
+      const [alice, bob, carol] = await h.users('Alice', 'Bob', 'Carol');
       const groupId = await groupOf(alice, bob, carol);
       h.notifier.clear();
 
@@ -527,7 +497,7 @@ describe('GroupsService', () => {
     });
 
     it('is for admins only, and refuses promoting an admin or a non-member', async () => {
-      const [alice, bob, carol, stranger] = await users('Alice', 'Bob', 'Carol', 'Stranger');
+      const [alice, bob, carol, stranger] = await h.users('Alice', 'Bob', 'Carol', 'Stranger');
       const groupId = await groupOf(alice, bob, carol);
 
       await expectRefusal(
@@ -566,7 +536,7 @@ describe('GroupsService', () => {
 
   describe('memberIdsForSender', () => {
     it("returns every member's id to a member and refuses anyone else", async () => {
-      const [alice, bob, stranger] = await users('Alice', 'Bob', 'Stranger');
+      const [alice, bob, stranger] = await h.users('Alice', 'Bob', 'Stranger');
       const groupId = await groupOf(alice, bob);
 
       expect((await groups.memberIdsForSender(bob, groupId)).sort()).toEqual(

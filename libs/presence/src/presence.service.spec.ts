@@ -1,23 +1,12 @@
 import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
-import { UsersRepository } from '@app/auth';
 import { ContactsService } from '@app/contacts';
-import { CreateGroupDto, GroupsService, SendGroupRequestDto } from '@app/groups';
+import { CreateGroupDto, GroupsService } from '@app/groups';
 import { createTestDatabase, TestDatabase, testRedisPrefix } from '../../../test/support/database';
+import { waitUntil } from '../../../test/support/expect';
 import { createServiceHarness, ServiceHarness } from '../../../test/support/service-module';
 import { PresenceService } from './presence.service';
 import { RedisPresenceStore } from './redis-presence.store';
-
-type User = Awaited<ReturnType<ServiceHarness['user']>>;
-
-/** Polls until `condition` holds (at most 5 s). */
-async function waitUntil(condition: () => boolean, what: string, timeoutMs = 5_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('PresenceService (in-memory store)', () => {
   let db: TestDatabase;
@@ -25,8 +14,6 @@ describe('PresenceService (in-memory store)', () => {
   let presence: PresenceService;
   let contacts: ContactsService;
   let groups: GroupsService;
-  let registered: User;
-  let userCount = 0;
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -34,7 +21,6 @@ describe('PresenceService (in-memory store)', () => {
     presence = h.app.get(PresenceService);
     contacts = h.app.get(ContactsService);
     groups = h.app.get(GroupsService);
-    registered = await h.user('Registered');
   });
 
   afterAll(async () => {
@@ -44,50 +30,11 @@ describe('PresenceService (in-memory store)', () => {
 
   beforeEach(() => h.notifier.clear());
 
-  /**
-   * Users straight through UsersRepository: registering through AuthService costs a deliberately
-   * slow password hash each (~0.3 s), and these tests never log in.
-   */
-  const users = (...names: string[]): Promise<User[]> =>
-    Promise.all(
-      names.map(async (name) => {
-        const email = `presence${++userCount}.${process.pid}.${Date.now()}@example.com`;
-        const record = await h.app
-          .get(UsersRepository)
-          .create({ email, name, passwordHash: 'unused', publicKey: registered.publicKey });
-        return { id: record.id, email, name, publicKey: record.publicKey };
-      }),
-    );
-
-  async function makeContacts(a: User, b: User): Promise<void> {
-    if (await contacts.isContact(a.id, b.id)) return;
-    await contacts.sendRequest(a, b.email);
-    await contacts.acceptRequest(b, a.email);
-  }
-
-  /** A group made by `admin` (a contact of each member, as inviting requires). */
-  async function groupOf(admin: User, ...members: User[]): Promise<string> {
-    const { groupId } = await groups.create(admin, {
-      name: 'Group',
-      encryptedGroupKey: 'a2V5',
-    } as CreateGroupDto);
-    for (const member of members) {
-      await makeContacts(admin, member);
-      await groups.invite(admin, {
-        groupId,
-        email: member.email,
-        encryptedGroupKey: 'a2V5',
-      } as SendGroupRequestDto);
-      await groups.acceptInvite(member, groupId);
-    }
-    return groupId;
-  }
-
   const announcements = (event: 'online' | 'offline') =>
     h.notifier.sent.filter((s) => s.event === event);
 
   it("announces the first socket as 'online' to contacts and group co-members, no one else", async () => {
-    const [alice, contact, coMember, admin, stranger, requester] = await users(
+    const [alice, contact, coMember, admin, stranger, requester] = await h.users(
       'Alice',
       'Contact',
       'CoMember',
@@ -95,8 +42,8 @@ describe('PresenceService (in-memory store)', () => {
       'Stranger',
       'Requester',
     );
-    await makeContacts(alice, contact);
-    await groupOf(admin, alice, coMember);
+    await h.makeContacts(alice, contact);
+    await h.groupOf(admin, alice, coMember);
     await contacts.sendRequest(requester, alice.email); // not accepted
     h.notifier.clear();
 
@@ -112,8 +59,8 @@ describe('PresenceService (in-memory store)', () => {
   });
 
   it("announces 'online' once per user and 'offline' only when the last socket goes", async () => {
-    const [alice, bob] = await users('Alice', 'Bob');
-    await makeContacts(alice, bob);
+    const [alice, bob] = await h.users('Alice', 'Bob');
+    await h.makeContacts(alice, bob);
     h.notifier.clear();
 
     await presence.connected(alice, 'socket-1');
@@ -143,7 +90,7 @@ describe('PresenceService (in-memory store)', () => {
   });
 
   it('lists online contacts and, for every group of the user, its other online members', async () => {
-    const [alice, onContact, offContact, admin, onMember, offMember, stranger] = await users(
+    const [alice, onContact, offContact, admin, onMember, offMember, stranger] = await h.users(
       'Alice',
       'OnContact',
       'OffContact',
@@ -152,15 +99,17 @@ describe('PresenceService (in-memory store)', () => {
       'OffMember',
       'Stranger',
     );
-    await makeContacts(alice, onContact);
-    await makeContacts(alice, offContact);
-    const busy = await groupOf(admin, alice, onMember, offMember, onContact);
-    const quiet = await groupOf(admin, alice, offMember); // nobody else online
+    await h.makeContacts(alice, onContact);
+    await h.makeContacts(alice, offContact);
+    const busy = await h.groupOf(admin, alice, onMember, offMember, onContact);
+    // Admin is already a contact of Alice, OffMember and OnMember from here on: h.groupOf leaves
+    // an existing contact as it is.
+    const quiet = await h.groupOf(admin, alice, offMember); // nobody else online
     const { groupId: alone } = await groups.create(alice, {
       name: 'Alone',
       encryptedGroupKey: 'a2V5',
     } as CreateGroupDto);
-    const notMine = await groupOf(admin, onMember);
+    const notMine = await h.groupOf(admin, onMember);
     for (const user of [alice, onContact, onMember, stranger]) {
       await presence.connected(user, `socket-of-${user.id}`);
     }
