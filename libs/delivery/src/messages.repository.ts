@@ -32,6 +32,15 @@ export interface QueuedMessage {
 
 const DEADLOCK = '40P01';
 
+/** A row of bowl_store_message: one per recipient when stored, a single one otherwise. */
+interface StoreRow {
+  outcome: 'stored' | 'duplicate' | 'queue_full';
+  message_id: string | null;
+  sent_at: Date | null;
+  recipient_id: string | null;
+  seq: bigint | null;
+}
+
 @Injectable()
 export class MessagesRepository {
   constructor(private readonly prisma: PrismaService) {}
@@ -41,25 +50,23 @@ export class MessagesRepository {
    * (the rules are in the bowl_store_message migration: idempotent resend, queue bound, seq order).
    */
   async store(message: NewMessage, maxQueued: number): Promise<StoreResult> {
-    const rows = await this.prisma.$queryRaw<
-      {
-        outcome: string;
-        message_id: string | null;
-        sent_at: Date | null;
-        recipient_id: string | null;
-        seq: bigint | null;
-      }[]
-    >`
+    const id = randomUUID();
+    // One statement, all or nothing, so retrying it after a deadlock (e.g. with the purge) is safe.
+    const rows = await retryOnDeadlock(
+      () => this.prisma.$queryRaw<StoreRow[]>`
       SELECT outcome, message_id::text, sent_at, recipient_id::text, seq
-        FROM bowl_store_message(${randomUUID()}::uuid, ${message.senderId}::uuid, ${message.groupId}::char(24),
+        FROM bowl_store_message(${id}::uuid, ${message.senderId}::uuid, ${message.groupId}::char(24),
                                 ${message.clientMessageId ?? null}::text, ${JSON.stringify(message.messageType)}::json,
                                 ${message.body}, ${message.date}, ${message.time},
-                                ${message.recipientIds}::uuid[], ${maxQueued}::int)`;
+                                ${message.recipientIds}::uuid[], ${maxQueued}::int)`,
+    );
     const [first] = rows;
-    if (first.outcome === 'queue_full')
+    if (first.outcome === 'queue_full') {
       return { kind: 'queueFull', recipientId: first.recipient_id! };
-    if (first.outcome === 'duplicate')
+    }
+    if (first.outcome === 'duplicate') {
       return { kind: 'duplicate', id: first.message_id!, sentAt: first.sent_at! };
+    }
     return {
       kind: 'stored',
       id: first.message_id!,
@@ -111,32 +118,14 @@ export class MessagesRepository {
   }
 
   /**
-   * Marks messages delivered, for any number of recipients, in one statement. A message whose
-   * last recipient acknowledged it loses its ciphertext at once; the row stays (without it) until
-   * retention, for idempotent resends. Returns how many deliveries were acknowledged.
+   * Marks messages delivered, for any number of recipients, in one statement (the rules and the
+   * lock order are in the bowl_acknowledge migration). Returns how many were acknowledged.
    */
   async acknowledge(acks: { userId: string; messageId: string }[]): Promise<number> {
     const [{ acknowledged }] = await retryOnDeadlock(
       () => this.prisma.$queryRaw<{ acknowledged: number }[]>`
-        WITH acked AS (
-          DELETE FROM deliveries d
-           USING unnest(${acks.map((a) => a.userId)}::uuid[], ${acks.map((a) => a.messageId)}::uuid[])
-                 AS a(user_id, message_id)
-           WHERE d.recipient_id = a.user_id AND d.message_id = a.message_id
-          RETURNING d.recipient_id, d.message_id
-        ), boxes AS (
-          UPDATE mailboxes b SET pending = b.pending - c.n
-            FROM (SELECT recipient_id, count(*)::int AS n FROM acked GROUP BY recipient_id) c
-           WHERE b.user_id = c.recipient_id
-        ), done AS (
-          UPDATE messages m
-             SET pending = m.pending - c.n,
-                 body = CASE WHEN m.pending - c.n <= 0 THEN NULL ELSE m.body END,
-                 message_type = CASE WHEN m.pending - c.n <= 0 THEN NULL ELSE m.message_type END
-            FROM (SELECT message_id, count(*)::int AS n FROM acked GROUP BY message_id) c
-           WHERE m.id = c.message_id
-        )
-        SELECT count(*)::int AS acknowledged FROM acked`,
+        SELECT bowl_acknowledge(${acks.map((a) => a.userId)}::uuid[], ${acks.map((a) => a.messageId)}::uuid[])
+          AS acknowledged`,
     );
     return acknowledged;
   }

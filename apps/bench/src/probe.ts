@@ -1,0 +1,65 @@
+import { availableParallelism } from 'node:os';
+import type { GatewayProcess } from './gateway';
+import type { BenchDatabase } from './infra';
+import { machineBusyMs, processCpuMs } from './proc';
+import { now } from './stats';
+
+/** What the processes used during one measured phase; CPU in % of one core. */
+export interface Usage {
+  /** Per gateway: resident set size in MiB before and after. */
+  rss: { before?: number; after?: number }[];
+  gatewayCpu: (number | undefined)[];
+  /** The PostgreSQL processes serving the bench database. */
+  databaseCpu?: number;
+  /** This process: the clients (and, for the baseline, the echo server). */
+  benchCpu: number;
+  /** Everything on the machine, out of `cores` × 100: shows when others competed for it. */
+  machineCpu?: number;
+  cores: number;
+}
+
+export interface Probe {
+  stop(): Promise<Usage>;
+}
+
+const sum = (values: (number | undefined)[]) =>
+  values.reduce<number>((total, v) => total + (v ?? 0), 0);
+
+/** Starts measuring CPU and memory of the gateways, the database, the bench and the machine. */
+export async function startProbe(
+  gateways: readonly GatewayProcess[],
+  db?: BenchDatabase,
+): Promise<Probe> {
+  const pids = (await db?.backendPids()) ?? [];
+  const databaseCpu = new Map(pids.map((pid) => [pid, processCpuMs(pid)]));
+  const gatewayCpu = gateways.map((g) => g.cpuMs());
+  const rss = gateways.map((g) => g.rssMiB());
+  const machine = machineBusyMs();
+  const bench = process.cpuUsage();
+  const startedAt = now();
+  return {
+    stop: async () => {
+      const wallMs = now() - startedAt;
+      const benchUsed = process.cpuUsage(bench);
+      const machineNow = machineBusyMs();
+      const percent = (before: number | undefined, after: number | undefined) =>
+        before === undefined || after === undefined ? undefined : ((after - before) / wallMs) * 100;
+      // Backends that connected during the phase count from zero.
+      const databaseUsed = db
+        ? sum(
+            (await db.backendPids()).map((pid) =>
+              percent(databaseCpu.get(pid) ?? 0, processCpuMs(pid)),
+            ),
+          )
+        : undefined;
+      return {
+        rss: gateways.map((g, i) => ({ before: rss[i], after: g.rssMiB() })),
+        gatewayCpu: gateways.map((g, i) => percent(gatewayCpu[i], g.cpuMs())),
+        databaseCpu: databaseUsed,
+        benchCpu: percent(0, (benchUsed.user + benchUsed.system) / 1000) ?? 0,
+        machineCpu: percent(machine, machineNow),
+        cores: availableParallelism(),
+      };
+    },
+  };
+}
