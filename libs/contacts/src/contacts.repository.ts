@@ -97,13 +97,15 @@ export class ContactsRepository {
     return row !== null;
   }
 
-  /** The accepted contact of `userId` with this email, in one query (the 1:1 send path). */
+  /** The accepted contact of `userId` with this email, in one query (on the 1:1 send path). */
   async findContactByEmail(userId: string, email: string): Promise<UserRecord | null> {
-    const row = await this.prisma.contact.findFirst({
-      where: { userId, contact: { email } },
-      select: { contact: { select: { id: true, email: true, name: true, publicKey: true } } },
-    });
-    return row?.contact ?? null;
+    const { rows } = await this.prisma.pool.query<UserRecord>(
+      `SELECT u.id::text, u.email, u.name, u.public_key AS "publicKey"
+         FROM contacts c JOIN users u ON u.id = c.contact_id
+        WHERE c.user_id = $1 AND u.email = $2`,
+      [userId, email],
+    );
+    return rows[0] ?? null;
   }
 
   /** Requests waiting for `userId` to answer, oldest first, with the requester's profile. */

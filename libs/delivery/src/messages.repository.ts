@@ -38,7 +38,7 @@ interface StoreRow {
   message_id: string | null;
   sent_at: Date | null;
   recipient_id: string | null;
-  seq: bigint | null;
+  seq: string | null; // int8 arrives as text
 }
 
 @Injectable()
@@ -50,15 +50,24 @@ export class MessagesRepository {
    * (the rules are in the bowl_store_message migration: idempotent resend, queue bound, seq order).
    */
   async store(message: NewMessage, maxQueued: number): Promise<StoreResult> {
-    const id = randomUUID();
     // One statement, all or nothing, so retrying it after a deadlock (e.g. with the purge) is safe.
-    const rows = await retryOnDeadlock(
-      () => this.prisma.$queryRaw<StoreRow[]>`
-      SELECT outcome, message_id::text, sent_at, recipient_id::text, seq
-        FROM bowl_store_message(${id}::uuid, ${message.senderId}::uuid, ${message.groupId}::char(24),
-                                ${message.clientMessageId ?? null}::text, ${JSON.stringify(message.messageType)}::json,
-                                ${message.body}, ${message.date}, ${message.time},
-                                ${message.recipientIds}::uuid[], ${maxQueued}::int)`,
+    const { rows } = await retryOnDeadlock(() =>
+      this.prisma.pool.query<StoreRow>(
+        `SELECT outcome, message_id::text, sent_at, recipient_id::text, seq
+           FROM bowl_store_message($1, $2, $3, $4, $5::json, $6, $7, $8, $9::uuid[], $10)`,
+        [
+          randomUUID(),
+          message.senderId,
+          message.groupId,
+          message.clientMessageId ?? null,
+          JSON.stringify(message.messageType),
+          message.body,
+          message.date,
+          message.time,
+          message.recipientIds,
+          maxQueued,
+        ],
+      ),
     );
     const [first] = rows;
     if (first.outcome === 'queue_full') {
@@ -83,27 +92,27 @@ export class MessagesRepository {
     afterSeq: number,
     limit: number,
   ): Promise<QueuedMessage[]> {
-    const rows = await this.prisma.$queryRaw<
-      {
-        seq: bigint;
-        id: string;
-        group_id: string | null;
-        message_type: string;
-        body: string;
-        date: string;
-        time: string;
-        sender: string;
-        sent_at: Date;
-      }[]
-    >`
-      SELECT d.seq, m.id::text, m.group_id::text, m.message_type::text, m.body, m.date, m.time,
-             u.email AS sender, m.sent_at
-        FROM deliveries d
-        JOIN messages m ON m.id = d.message_id
-        JOIN users u ON u.id = m.sender_id
-       WHERE d.recipient_id = ${recipientId}::uuid AND d.seq > ${afterSeq}
-       ORDER BY d.seq
-       LIMIT ${limit}`;
+    const { rows } = await this.prisma.pool.query<{
+      seq: string;
+      id: string;
+      group_id: string | null;
+      message_type: string;
+      body: string;
+      date: string;
+      time: string;
+      sender: string;
+      sent_at: Date;
+    }>(
+      `SELECT d.seq, m.id::text, m.group_id::text, m.message_type::text, m.body, m.date, m.time,
+              u.email AS sender, m.sent_at
+         FROM deliveries d
+         JOIN messages m ON m.id = d.message_id
+         JOIN users u ON u.id = m.sender_id
+        WHERE d.recipient_id = $1 AND d.seq > $2
+        ORDER BY d.seq
+        LIMIT $3`,
+      [recipientId, afterSeq, limit],
+    );
     return rows.map((r) => ({
       seq: Number(r.seq),
       id: r.id,
@@ -122,12 +131,13 @@ export class MessagesRepository {
    * lock order are in the bowl_acknowledge migration). Returns how many were acknowledged.
    */
   async acknowledge(acks: { userId: string; messageId: string }[]): Promise<number> {
-    const [{ acknowledged }] = await retryOnDeadlock(
-      () => this.prisma.$queryRaw<{ acknowledged: number }[]>`
-        SELECT bowl_acknowledge(${acks.map((a) => a.userId)}::uuid[], ${acks.map((a) => a.messageId)}::uuid[])
-          AS acknowledged`,
+    const { rows } = await retryOnDeadlock(() =>
+      this.prisma.pool.query<{ acknowledged: number }>(
+        'SELECT bowl_acknowledge($1::uuid[], $2::uuid[]) AS acknowledged',
+        [acks.map((a) => a.userId), acks.map((a) => a.messageId)],
+      ),
     );
-    return acknowledged;
+    return rows[0].acknowledged;
   }
 
   /** The newest seq queued for each of `userIds` (users with an empty history are omitted). */
@@ -173,6 +183,7 @@ async function retryOnDeadlock<T>(work: () => Promise<T>, attempts = 3): Promise
 }
 
 function isDeadlock(err: unknown): boolean {
+  if ((err as { code?: unknown }).code === DEADLOCK) return true; // pg
   const text =
     err instanceof Prisma.PrismaClientKnownRequestError ? JSON.stringify(err.meta) : String(err);
   return text.includes(DEADLOCK) || /deadlock detected/i.test(text);
