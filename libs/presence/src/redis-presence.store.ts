@@ -100,32 +100,27 @@ export class RedisPresenceStore extends PresenceStore implements OnModuleInit {
     const mine = this.local.get(userId) ?? new Set<string>();
     mine.add(socketId);
     this.local.set(userId, mine);
-    const count = (await this.redis.eval(
-      ADD,
-      2,
-      this.userKey(userId),
-      this.socketsKey(this.instanceId),
-      socketId,
-      this.instanceId,
-      `${userId} ${socketId}`,
-    )) as number;
-    return count === 1;
+    return (await this.runForSocket(ADD, userId, socketId)) === 1;
   }
 
   async remove(userId: string, socketId: string): Promise<boolean> {
     const mine = this.local.get(userId);
     mine?.delete(socketId);
     if (mine?.size === 0) this.local.delete(userId);
-    const last = (await this.redis.eval(
-      REMOVE,
+    return (await this.runForSocket(REMOVE, userId, socketId)) === 1;
+  }
+
+  /** ADD or REMOVE for one socket of this instance. */
+  private async runForSocket(script: string, userId: string, socketId: string): Promise<number> {
+    const keys = [this.userKey(userId), this.socketsKey(this.instanceId)];
+    return (await this.redis.eval(
+      script,
       2,
-      this.userKey(userId),
-      this.socketsKey(this.instanceId),
+      ...keys,
       socketId,
       this.instanceId,
       `${userId} ${socketId}`,
     )) as number;
-    return last === 1;
   }
 
   async onlineAmong(userIds: readonly string[]): Promise<Set<string>> {
