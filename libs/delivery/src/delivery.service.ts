@@ -16,6 +16,7 @@ export interface SendReceipt {
 const ACK_FLUSH_MS = 10;
 const ACK_FLUSH_SIZE = 200;
 const PURGE_EVERY_MS = 60 * 60 * 1000;
+const FIRST_PURGE_AFTER_MS = 60 * 1000;
 const SWEEP_EVERY_MS = 10_000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -51,7 +52,11 @@ export class DeliveryService implements OnModuleInit {
     this.bus.on('resync', () => {
       for (const pumps of this.pumps.values()) for (const pump of pumps) void pump.drain();
     });
-    this.purgeTimer = setInterval(() => void this.purgeExpired(), PURGE_EVERY_MS);
+    // First purge soon after start (instances that restart often would otherwise never purge).
+    this.purgeTimer = setTimeout(() => {
+      void this.purgeExpired();
+      this.purgeTimer = setInterval(() => void this.purgeExpired(), PURGE_EVERY_MS).unref();
+    }, FIRST_PURGE_AFTER_MS);
     this.sweepTimer = setInterval(() => void this.sweep(), SWEEP_EVERY_MS);
     this.purgeTimer.unref();
     this.sweepTimer.unref();
@@ -124,7 +129,7 @@ export class DeliveryService implements OnModuleInit {
 
   /** Flushes acknowledgements and stops timers; called once the sockets are gone. */
   async stop(): Promise<void> {
-    clearInterval(this.purgeTimer);
+    clearTimeout(this.purgeTimer); // clears an interval too
     clearInterval(this.sweepTimer);
     await this.flushAcks();
     await this.bus.close();
