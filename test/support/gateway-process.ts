@@ -52,7 +52,11 @@ export async function startGateway(
     exited,
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
+      // A clean shutdown takes well under a second; one that hangs must not hang the tests too.
+      const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const code = await exited;
+      clearTimeout(force);
+      return code;
     },
   };
   const deadline = Date.now() + (options.readyTimeoutMs ?? 20_000);

@@ -3,7 +3,7 @@ import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type Redis from 'ioredis';
 import type { Server, ServerOptions } from 'socket.io';
-import { createRedisClient } from '@app/database';
+import { closeRedisClient, createRedisClient } from '@app/database';
 
 export interface BowlIoOptions {
   /** Largest socket.io frame accepted; a bigger one closes that connection, nothing else. */
@@ -32,6 +32,17 @@ export class BowlIoAdapter extends IoAdapter {
     const sub = createRedisClient(this.options.redisUrl, 'adapter-sub');
     await Promise.all([pub.connect(), sub.connect()]);
     this.redisClients = [pub, sub];
+    // The adapter publishes without handling the returned promise: during a Redis outage that
+    // rejection would be unhandled and end the process. A lost broadcast is only a lost notice.
+    const publish = pub.publish.bind(pub) as (
+      channel: string,
+      message: string | Buffer,
+    ) => Promise<number>;
+    (pub as unknown as { publish: typeof publish }).publish = (channel, message) =>
+      publish(channel, message).catch((err: Error) => {
+        this.logger.warn(`broadcast not published: ${err.message}`);
+        return 0;
+      });
     this.adapterFactory = createAdapter(pub, sub, { key: `${this.options.redisKeyPrefix}sio` });
   }
 
@@ -51,6 +62,6 @@ export class BowlIoAdapter extends IoAdapter {
   }
 
   async dispose(): Promise<void> {
-    await Promise.all(this.redisClients.map((c) => c.quit().catch(() => undefined)));
+    await Promise.all(this.redisClients.map(closeRedisClient));
   }
 }

@@ -34,6 +34,15 @@ export function createRedisClient(url: string, name: string): Redis {
   return client;
 }
 
+/** Closes a client politely if Redis answers within a second, and at once otherwise (outage). */
+export async function closeRedisClient(client: Redis): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)));
+  await Promise.race([client.quit().catch(() => undefined), timeout]);
+  clearTimeout(timer);
+  client.disconnect();
+}
+
 /** The shared command connection to Redis, or null when REDIS_URL is unset (single instance). */
 export const REDIS = Symbol('REDIS');
 
@@ -42,7 +51,7 @@ class RedisCloser implements OnApplicationShutdown {
   constructor(@Inject(REDIS) private readonly redis: Redis | null) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await this.redis?.quit().catch(() => undefined);
+    if (this.redis) await closeRedisClient(this.redis);
   }
 }
 

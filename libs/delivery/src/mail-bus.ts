@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import type Redis from 'ioredis';
+import { closeRedisClient } from '@app/database';
 
 /**
  * "Recipient X has message seq N": published after a message is committed, heard by every
@@ -64,6 +65,6 @@ export class RedisMailBus extends MailBus {
   }
 
   async close(): Promise<void> {
-    await this.subscriber.quit().catch(() => undefined);
+    await closeRedisClient(this.subscriber);
   }
 }
