@@ -53,9 +53,15 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.log(`${signal}: shutting down`);
-    await app.close();
-    await embedded?.stop();
-    process.exit(0);
+    let code = 0;
+    try {
+      await app.close();
+    } catch (err) {
+      logger.error(`unclean shutdown: ${(err as Error).message}`);
+      code = 1;
+    }
+    await embedded?.stop().catch(() => undefined);
+    process.exit(code);
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
