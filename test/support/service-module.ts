@@ -8,6 +8,8 @@ import { DeliveryModule } from '@app/delivery';
 import { CreateGroupDto, GroupsModule, GroupsService, SendGroupRequestDto } from '@app/groups';
 import { PresenceModule } from '@app/presence';
 import { generateKeyPairSync } from 'node:crypto';
+import { Client } from 'pg';
+import { createTestDatabase, TestDatabase } from './database';
 import { testConfig } from './test-app';
 
 /** A Notifier that records what would have been pushed to sockets. */
@@ -153,4 +155,31 @@ export async function createServiceHarness(
     join,
     close: () => app.close(),
   };
+}
+
+export interface ServiceSpecContext {
+  db: TestDatabase;
+  h: ServiceHarness;
+  /** A plain client on the same database, for asserting on rows. */
+  pg: Client;
+}
+
+/**
+ * The setup every service spec shares: a fresh database, the harness on it and a pg client, made
+ * in beforeAll and removed in afterAll. Fields are filled once beforeAll has run.
+ */
+export function useServiceHarness(env: Record<string, string> = {}): ServiceSpecContext {
+  const ctx = {} as ServiceSpecContext;
+  beforeAll(async () => {
+    ctx.db = await createTestDatabase();
+    ctx.h = await createServiceHarness(ctx.db.url, env);
+    ctx.pg = new Client({ connectionString: ctx.db.url });
+    await ctx.pg.connect();
+  });
+  afterAll(async () => {
+    await ctx.pg?.end();
+    await ctx.h?.close();
+    await ctx.db?.drop();
+  });
+  return ctx;
 }

@@ -13,7 +13,7 @@ import { limitNote, pump } from './load';
 import type { Population } from './population';
 import { startProbe } from './probe';
 import { now, rate, summarize } from './stats';
-import { DeliveryTracker } from './tracker';
+import { DeliveryTracker, Verdict } from './tracker';
 import type { Row, Settings } from './types';
 
 const QUEUE_DRAIN_LIMIT_MS = 5_000;
@@ -51,6 +51,22 @@ async function queueDrained(db: BenchDatabase): Promise<string[]> {
         `${queued} delivered and acknowledged message(s) still queued after ${QUEUE_DRAIN_LIMIT_MS} ms`,
       ]
     : [];
+}
+
+/** A row's warnings and problems: the measured run's, the warm-up's, and anything left queued. */
+async function findings(
+  db: BenchDatabase,
+  verdict: Verdict,
+  warmup?: Verdict,
+): Promise<{ warnings: string[]; problems: string[] }> {
+  return {
+    warnings: [...(warmup?.warnings ?? []).map((w) => `warm-up: ${w}`), ...verdict.warnings],
+    problems: [
+      ...(warmup?.problems ?? []).map((p) => `warm-up: ${p}`),
+      ...verdict.problems,
+      ...(await queueDrained(db)),
+    ],
+  };
 }
 
 /**
@@ -118,12 +134,7 @@ export async function oneToOne(
       rateUnit: 'msg/s',
       usage,
       notes: limitNote(started, planned, settings),
-      warnings: [...warmup.warnings.map((w) => `warm-up: ${w}`), ...verdict.warnings],
-      problems: [
-        ...warmup.problems.map((p) => `warm-up: ${p}`),
-        ...verdict.problems,
-        ...(await queueDrained(db)),
-      ],
+      ...(await findings(db, verdict, warmup)),
     };
   } finally {
     closeAll(senders);
@@ -177,12 +188,7 @@ export async function groupFanOut(
         `send → last member p50 ${fanOut.p50.toFixed(1)} ms, p95 ${fanOut.p95.toFixed(1)} ms`,
         ...limitNote(started, settings.groupMessages, settings),
       ],
-      warnings: [...warmup.warnings.map((w) => `warm-up: ${w}`), ...verdict.warnings],
-      problems: [
-        ...warmup.problems.map((p) => `warm-up: ${p}`),
-        ...verdict.problems,
-        ...(await queueDrained(db)),
-      ],
+      ...(await findings(db, verdict, warmup)),
     };
   } finally {
     closeAll(clients);
@@ -233,8 +239,7 @@ export async function backlogReplay(
         `replay: connect → first ${firstAt === undefined ? '-' : (firstAt - connectAt).toFixed(1)} ms, → all ${replayMs.toFixed(0)} ms`,
         ...limitNote(started, settings.backlog, settings),
       ],
-      warnings: verdict.warnings,
-      problems: [...verdict.problems, ...(await queueDrained(db))],
+      ...(await findings(db, verdict)),
     };
   } finally {
     client.close();

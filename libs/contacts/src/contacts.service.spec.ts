@@ -1,8 +1,7 @@
 import { Client } from 'pg';
 import { ConflictError, InvalidInputError, NotFoundError } from '@app/common';
-import { createTestDatabase, TestDatabase } from '../../../test/support/database';
 import { sleep } from '../../../test/support/expect';
-import { createServiceHarness, ServiceHarness } from '../../../test/support/service-module';
+import { ServiceHarness, useServiceHarness } from '../../../test/support/service-module';
 import { ContactsService } from './contacts.service';
 
 type User = Awaited<ReturnType<ServiceHarness['user']>>;
@@ -10,23 +9,14 @@ type User = Awaited<ReturnType<ServiceHarness['user']>>;
 const profile = (u: User) => ({ name: u.name, email: u.email, publicKey: u.publicKey });
 
 describe('ContactsService', () => {
-  let db: TestDatabase;
+  const ctx = useServiceHarness();
   let h: ServiceHarness;
   let pg: Client;
   let contacts: ContactsService;
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    h = await createServiceHarness(db.url);
+  beforeAll(() => {
+    ({ h, pg } = ctx);
     contacts = h.app.get(ContactsService);
-    pg = new Client({ connectionString: db.url });
-    await pg.connect();
-  });
-
-  afterAll(async () => {
-    await pg.end();
-    await h.close();
-    await db.drop();
   });
 
   async function pendingRequests(requester: User, addressee: User): Promise<number> {

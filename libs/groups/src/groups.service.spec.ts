@@ -2,13 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '@app/common';
 import { ContactsService } from '@app/contacts';
-import { createTestDatabase, TestDatabase } from '../../../test/support/database';
 import { expectRefusal, sleep } from '../../../test/support/expect';
-import {
-  createServiceHarness,
-  GROUP_KEY,
-  ServiceHarness,
-} from '../../../test/support/service-module';
+import { GROUP_KEY, ServiceHarness, useServiceHarness } from '../../../test/support/service-module';
 import { CreateGroupDto, SendGroupRequestDto } from './dto/groups.dto';
 import { GroupsService } from './groups.service';
 
@@ -17,25 +12,16 @@ type User = Awaited<ReturnType<ServiceHarness['user']>>;
 const KEY = GROUP_KEY; // the key h.groupOf wraps too; opaque base64 to the server
 
 describe('GroupsService', () => {
-  let db: TestDatabase;
+  const ctx = useServiceHarness();
   let h: ServiceHarness;
   let pg: Client;
   let groups: GroupsService;
   let contacts: ContactsService;
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    h = await createServiceHarness(db.url);
+  beforeAll(() => {
+    ({ h, pg } = ctx);
     groups = h.app.get(GroupsService);
     contacts = h.app.get(ContactsService);
-    pg = new Client({ connectionString: db.url });
-    await pg.connect();
-  });
-
-  afterAll(async () => {
-    await pg.end();
-    await h.close();
-    await db.drop();
   });
 
   const create = (caller: User, dto: Partial<CreateGroupDto> = {}) =>

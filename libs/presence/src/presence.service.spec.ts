@@ -2,30 +2,24 @@ import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { ContactsService } from '@app/contacts';
 import { CreateGroupDto, GroupsService } from '@app/groups';
-import { createTestDatabase, TestDatabase, testRedisPrefix } from '../../../test/support/database';
+import { testRedisPrefix } from '../../../test/support/database';
 import { waitUntil } from '../../../test/support/expect';
-import { createServiceHarness, ServiceHarness } from '../../../test/support/service-module';
+import { ServiceHarness, useServiceHarness } from '../../../test/support/service-module';
 import { PresenceService } from './presence.service';
 import { RedisPresenceStore } from './redis-presence.store';
 
 describe('PresenceService (in-memory store)', () => {
-  let db: TestDatabase;
+  const ctx = useServiceHarness();
   let h: ServiceHarness;
   let presence: PresenceService;
   let contacts: ContactsService;
   let groups: GroupsService;
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    h = await createServiceHarness(db.url);
+  beforeAll(() => {
+    ({ h } = ctx);
     presence = h.app.get(PresenceService);
     contacts = h.app.get(ContactsService);
     groups = h.app.get(GroupsService);
-  });
-
-  afterAll(async () => {
-    await h.close();
-    await db.drop();
   });
 
   beforeEach(() => h.notifier.clear());
