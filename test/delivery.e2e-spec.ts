@@ -1,6 +1,6 @@
 import { createServer, Server, Socket as NetSocket } from 'node:net';
 import { emitAck, registerUser, TestUser } from './support/clients';
-import { chatMessage, eventually, makeContacts } from './support/chat';
+import { chatMessage, eventually, makeContacts, makeGroup } from './support/chat';
 import { connectRecording, Fleet, RecordingSocket, startFleet } from './support/fleet';
 import { freePort, startGateway } from './support/gateway-process';
 import { TEST_JWT_SECRET } from './support/test-app';
@@ -125,26 +125,10 @@ describe('durable delivery across a fleet of two gateways', () => {
     const carolSocket = await connectRecording(b, carol.token);
     const bobSocket = await connectRecording(b, bob.token);
     await makeContacts(aliceSocket.socket, carolSocket.socket, alice.email, carol.email);
-    const key = Buffer.from('wrapped-group-key').toString('base64');
-    const { groupId } = await emitAck(aliceSocket.socket, 'createGroup', {
-      name: 'G',
-      encryptedGroupKey: key,
-    });
-    for (const [user, socket] of [
-      [bob, bobSocket],
-      [carol, carolSocket],
-    ] as const) {
-      expect(
-        await emitAck(aliceSocket.socket, 'sendGroupRequest', {
-          groupId,
-          encryptedGroupKey: key,
-          email: user.email,
-        }),
-      ).toMatchObject({ status: 'OK' });
-      expect(await emitAck(socket.socket, 'acceptGroupRequest', { groupId })).toMatchObject({
-        status: 'OK',
-      });
-    }
+    const groupId = await makeGroup(aliceSocket.socket, [
+      { email: bob.email, socket: bobSocket.socket },
+      { email: carol.email, socket: carolSocket.socket },
+    ]);
     bobSocket.close(); // Bob goes offline
     expect(await emitAck(carolSocket.socket, 'leaveGroup', { groupId })).toMatchObject({
       status: 'OK',

@@ -1,5 +1,5 @@
-import { emitAck, registerUser } from './support/clients';
-import { makeContacts } from './support/chat';
+import { registerUser } from './support/clients';
+import { makeContacts, makeGroup } from './support/chat';
 import { connectRecording, Fleet, startFleet } from './support/fleet';
 
 describe('presence of new contacts and new group members (two gateways)', () => {
@@ -25,22 +25,14 @@ describe('presence of new contacts and new group members (two gateways)', () => 
 
     // Carol is Alice's contact, not Bob's; once she joins Alice's group with Bob they see each other.
     await makeContacts(aliceSocket.socket, carolSocket.socket, alice.email, carol.email);
-    const key = Buffer.from('wrapped').toString('base64');
-    const { groupId } = await emitAck(aliceSocket.socket, 'createGroup', {
-      name: 'Trio',
-      encryptedGroupKey: key,
-    });
-    for (const [user, socket] of [
-      [bob, bobSocket],
-      [carol, carolSocket],
-    ] as const) {
-      await emitAck(aliceSocket.socket, 'sendGroupRequest', {
-        groupId,
-        encryptedGroupKey: key,
-        email: user.email,
-      });
-      expect((await emitAck(socket.socket, 'acceptGroupRequest', { groupId })).status).toBe('OK');
-    }
+    const groupId = await makeGroup(
+      aliceSocket.socket,
+      [
+        { email: bob.email, socket: bobSocket.socket },
+        { email: carol.email, socket: carolSocket.socket },
+      ],
+      'Trio',
+    );
     await carolSocket.waitFor('online', (p) => p.email === bob.email);
     await bobSocket.waitFor('online', (p) => p.email === carol.email);
 

@@ -40,3 +40,29 @@ export async function eventually(
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * Creates a group as `admin` and has each member (already a contact of the admin) invited and
+ * accept; throws on any ERROR. The wrapped key is a stand-in: the server never reads it.
+ */
+export async function makeGroup(
+  admin: Socket,
+  members: { email: string; socket: Socket }[],
+  name = 'Group',
+): Promise<string> {
+  const encryptedGroupKey = Buffer.from('wrapped-group-key').toString('base64');
+  const created = await emitAck(admin, 'createGroup', { name, encryptedGroupKey });
+  if (created.status !== 'OK') throw new Error(`createGroup: ${created.error}`);
+  const groupId = created.groupId as string;
+  for (const member of members) {
+    const invite = await emitAck(admin, 'sendGroupRequest', {
+      groupId,
+      encryptedGroupKey,
+      email: member.email,
+    });
+    if (invite.status !== 'OK') throw new Error(`sendGroupRequest: ${invite.error}`);
+    const accept = await emitAck(member.socket, 'acceptGroupRequest', { groupId });
+    if (accept.status !== 'OK') throw new Error(`acceptGroupRequest: ${accept.error}`);
+  }
+  return groupId;
+}
