@@ -68,10 +68,17 @@ export class ConnectionGateway
 
   private async welcome(socket: AuthedSocket): Promise<MailboxPump | undefined> {
     const { user } = socket.data;
-    socket.onAny((event: string, ...args: unknown[]) => {
+    // The event name is whatever JSON the client put first in the frame (`421[1,{}]` names a
+    // number): nothing here may assume a string, since a throw in this listener ends the process.
+    socket.onAny((event: unknown, ...args: unknown[]) => {
       const ack = args[args.length - 1];
+      if (typeof ack !== 'function') return;
+      if (typeof event !== 'string') {
+        ack({ status: 'ERROR', error: 'event name must be a string' });
+        return;
+      }
       // Every known event has a handler on the socket; anything else must not leave a client waiting.
-      if (socket.listenerCount(event) === 0 && typeof ack === 'function') {
+      if (socket.listenerCount(event) === 0) {
         ack({ status: 'ERROR', error: `unknown event ${JSON.stringify(event.slice(0, 64))}` });
       }
     });
