@@ -231,6 +231,7 @@ describe('a send is acknowledged only once it is stored', () => {
       expect(refused).toEqual({
         status: 'ERROR',
         error: 'internal error',
+        code: 'internal',
         ref: expect.any(String),
       });
       expect(aliceSocket.socket.connected).toBe(true);

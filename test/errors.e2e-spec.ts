@@ -49,30 +49,36 @@ describe('socket error handling', () => {
     expect(await emitAck(socket, 'probe', { outcome: 'refuse' })).toEqual({
       status: 'ERROR',
       error: 'already done',
+      code: 'conflict',
     });
     expect(await emitAck(socket, 'probe', { outcome: 'other' })).toEqual({
       status: 'ERROR',
       error: expect.stringContaining('outcome must be one of the following values'),
+      code: 'validation',
     });
     expect(await emitAck(socket, 'probe', { outcome: 'ok', extra: 1 })).toEqual({
       status: 'ERROR',
       error: 'property extra should not exist',
+      code: 'validation',
     });
     for (const payload of ['a string', 42, null, [1, 2], true]) {
       expect(await emitAck(socket, 'probe', payload)).toEqual({
         status: 'ERROR',
         error: 'payload must be an object',
+        code: 'validation',
       });
     }
     expect(await emitAck(socket, 'probe')).toEqual({
       status: 'ERROR',
       error: 'payload must be an object',
+      code: 'validation',
     });
 
     const crash = await emitAck(socket, 'probe', { outcome: 'crash' });
     expect(crash).toEqual({
       status: 'ERROR',
       error: 'internal error',
+      code: 'internal',
       ref: expect.stringMatching(/^[0-9a-f]{8}$/),
     });
     expect(JSON.stringify(crash)).not.toContain('hunter2');
@@ -81,6 +87,7 @@ describe('socket error handling', () => {
     expect(await emitAck(socket, 'noSuchEvent', { a: 1 })).toEqual({
       status: 'ERROR',
       error: 'unknown event "noSuchEvent"',
+      code: 'unknown_event',
     });
 
     expect(socket.connected).toBe(true);

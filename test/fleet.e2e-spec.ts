@@ -95,7 +95,11 @@ function expectOk(ack: Ack): void {
 
 function expectError(ack: Ack, error: RegExp): void {
   // toEqual: an internal error would also carry a `ref`, and must not pass for a refusal.
-  expect(ack).toEqual({ status: 'ERROR', error: expect.stringMatching(error) });
+  expect(ack).toEqual({
+    status: 'ERROR',
+    error: expect.stringMatching(error),
+    code: expect.any(String),
+  });
 }
 
 async function health(url: string): Promise<number> {
@@ -1083,7 +1087,8 @@ describe('a fleet of two gateways', () => {
           ack?.status === 'ERROR' &&
           typeof ack.error === 'string' &&
           expected.test(ack.error) &&
-          Object.keys(ack).length === 2;
+          ['validation', 'invalid_input'].includes(ack.code as string) &&
+          Object.keys(ack).length === 3;
         if (!ok) failures.push(`${event} ${label}: ${JSON.stringify(ack).slice(0, 200)}`);
       };
       const describeValue = (v: unknown) => {
@@ -1174,13 +1179,18 @@ describe('a fleet of two gateways', () => {
       // Valid payloads but for one own "__proto__"/"constructor" key. AppValidationPipe promises
       // that unknown fields are refused, never stripped silently; class-transformer drops these
       // two keys before forbidNonWhitelisted can see them.
-      const refused = { status: 'ERROR', error: expect.stringMatching(/should not exist/) };
+      const refused = {
+        status: 'ERROR',
+        error: expect.stringMatching(/should not exist/),
+        code: 'validation',
+      };
       const pollution = '{"isAdmin":true,"x":1}';
       const ctor = '{"prototype":{"isAdmin":true}}';
       // The group key must be there: "" is no RSA-OAEP ciphertext (the DTO says 256–512 bytes).
       const emptyKey = {
         status: 'ERROR',
         error: expect.stringMatching(/encryptedGroupKey/),
+        code: 'validation',
       };
       const observed = {
         createGroupProto: await emitAck(

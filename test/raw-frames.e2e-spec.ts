@@ -27,15 +27,15 @@ describe('raw socket.io frames', () => {
 
     raw.send('421[1,{}]');
     expect(await raw.waitFor((f) => f.startsWith('431'))).toBe(
-      '431[{"status":"ERROR","error":"event name must be a string"}]',
+      '431[{"status":"ERROR","error":"event name must be a string","code":"unknown_event"}]',
     );
     raw.send('422[-2.5]');
     expect(await raw.waitFor((f) => f.startsWith('432'))).toBe(
-      '432[{"status":"ERROR","error":"event name must be a string"}]',
+      '432[{"status":"ERROR","error":"event name must be a string","code":"unknown_event"}]',
     );
     raw.send('423["removeContact",{"email":"nobody@example.com"}]');
     expect(await raw.waitFor((f) => f.startsWith('433'))).toBe(
-      '433[{"status":"ERROR","error":"not a contact"}]',
+      '433[{"status":"ERROR","error":"not a contact","code":"not_found"}]',
     );
     raw.close();
 

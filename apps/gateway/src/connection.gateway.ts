@@ -74,12 +74,16 @@ export class ConnectionGateway
       const ack = args[args.length - 1];
       if (typeof ack !== 'function') return;
       if (typeof event !== 'string') {
-        ack({ status: 'ERROR', error: 'event name must be a string' });
+        ack({ status: 'ERROR', error: 'event name must be a string', code: 'unknown_event' });
         return;
       }
       // Every known event has a handler on the socket; anything else must not leave a client waiting.
       if (socket.listenerCount(event) === 0) {
-        ack({ status: 'ERROR', error: `unknown event ${JSON.stringify(event.slice(0, 64))}` });
+        ack({
+          status: 'ERROR',
+          error: `unknown event ${JSON.stringify(event.slice(0, 64))}`,
+          code: 'unknown_event',
+        });
       }
     });
     await socket.join(userRoom(user.id));

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { WsException } from '@nestjs/websockets';
 import { randomUUID } from 'node:crypto';
-import { DomainError, ErrorKind } from './errors';
+import { DomainError, ErrorKind, errorCode } from './errors';
 
 const HTTP_STATUS: Record<ErrorKind, number> = {
   invalid: 400,
@@ -14,12 +14,17 @@ const HTTP_STATUS: Record<ErrorKind, number> = {
 export interface ErrorAck {
   status: 'ERROR';
   error: string;
+  /** Stable name of the refusal (see DomainError.code); "validation", "internal", … otherwise. */
+  code: string;
   ref?: string;
+  [detail: string]: unknown;
 }
 
 interface Resolved {
   httpStatus: number;
   message: string;
+  code: string;
+  details?: Record<string, unknown>;
   ref?: string;
   /** Extra detail an HttpException carries (e.g. the health report of a 503). */
   body?: object;
@@ -40,7 +45,12 @@ export class AppExceptionFilter implements ExceptionFilter {
     if (host.getType() === 'ws') {
       const ack = host.getArgs().findLast((arg: unknown) => typeof arg === 'function') as
         ((reply: ErrorAck) => void) | undefined;
-      const reply: ErrorAck = { status: 'ERROR', error: resolved.message };
+      const reply: ErrorAck = {
+        ...resolved.details,
+        status: 'ERROR',
+        error: resolved.message,
+        code: resolved.code,
+      };
       if (resolved.ref) reply.ref = resolved.ref;
       if (ack) ack(reply);
       else
@@ -57,7 +67,9 @@ export class AppExceptionFilter implements ExceptionFilter {
       res.status(resolved.httpStatus).json({
         statusCode: resolved.httpStatus,
         ...resolved.body,
+        ...resolved.details,
         message: resolved.message,
+        code: resolved.code,
         ...(resolved.ref && { ref: resolved.ref }),
       });
     }
@@ -65,24 +77,35 @@ export class AppExceptionFilter implements ExceptionFilter {
 
   private resolve(exception: unknown): Resolved {
     if (exception instanceof DomainError) {
-      return { httpStatus: HTTP_STATUS[exception.kind], message: exception.message };
+      return {
+        httpStatus: HTTP_STATUS[exception.kind],
+        message: exception.message,
+        code: exception.code,
+        details: exception.details,
+      };
     }
     if (exception instanceof HttpException) {
       const body = exception.getResponse();
+      const httpStatus = exception.getStatus();
       return {
-        httpStatus: exception.getStatus(),
+        httpStatus,
         message: httpMessage(exception),
+        code: httpStatus === 400 ? 'validation' : errorCode(exception.name),
         body: typeof body === 'object' ? body : undefined,
       };
     }
     if (exception instanceof WsException) {
       const error = exception.getError();
-      return { httpStatus: 400, message: typeof error === 'string' ? error : 'bad request' };
+      return {
+        httpStatus: 400,
+        message: typeof error === 'string' ? error : 'bad request',
+        code: 'bad_request',
+      };
     }
     const ref = randomUUID().slice(0, 8);
     const err = exception instanceof Error ? exception : new Error(String(exception));
     this.logger.error(`internal error ref=${ref}: ${err.message}`, err.stack);
-    return { httpStatus: 500, message: 'internal error', ref };
+    return { httpStatus: 500, message: 'internal error', code: 'internal', ref };
   }
 }
 

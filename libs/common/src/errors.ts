@@ -5,13 +5,30 @@
 export type ErrorKind = 'invalid' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict';
 
 export class DomainError extends Error {
+  /**
+   * Stable, machine-readable name of the refusal, sent beside the human-readable message:
+   * the class name in snake_case without "Error" (NotAContactError → "not_a_contact").
+   */
+  readonly code: string;
+
   constructor(
     readonly kind: ErrorKind,
     message: string,
+    /** Extra fields for the client (e.g. `retryAfterMs`), added to the ERROR ack or HTTP body. */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
     this.name = new.target.name;
+    this.code = errorCode(new.target.name);
   }
+}
+
+export function errorCode(className: string): string {
+  return className
+    .replace(/(Error|Exception)$/, '')
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z])([A-Z][a-z])/g, '$1_$2')
+    .toLowerCase();
 }
 
 export class InvalidInputError extends DomainError {
