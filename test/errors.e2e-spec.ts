@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
-import { MessageBody, SubscribeMessage } from '@nestjs/websockets';
+import { SubscribeMessage } from '@nestjs/websockets';
 import { IsIn } from 'class-validator';
+import type { AuthUser } from '@app/auth';
 import { ConflictError } from '@app/common';
-import { BowlGateway } from '../apps/gateway/src/bowl-gateway.decorator';
+import { SocketHandlers } from '../apps/gateway/src/socket-router';
 import { createTestDatabase, TestDatabase } from './support/database';
 import { connect, emitAck, registerUser } from './support/clients';
 import { startTestApp, testConfig, TestApp } from './support/test-app';
@@ -12,14 +13,14 @@ class ProbeDto {
   outcome: 'ok' | 'refuse' | 'crash';
 }
 
-/** A gateway with the project's decorator, to exercise the pipe and the filter for real. */
-@BowlGateway()
+/** Handlers routed like the project's own, to exercise the pipe and the filter for real. */
+@SocketHandlers()
 class ProbeGateway {
   @SubscribeMessage('probe')
-  probe(@MessageBody() dto: ProbeDto) {
+  async probe(_user: AuthUser, dto: ProbeDto) {
     if (dto.outcome === 'refuse') throw new ConflictError('already done');
     if (dto.outcome === 'crash') throw new Error('db password is hunter2 at /secret/path');
-    return { status: 'OK' };
+    return {};
   }
 }
 

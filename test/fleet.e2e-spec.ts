@@ -1087,7 +1087,7 @@ describe('a fleet of two gateways', () => {
           ack?.status === 'ERROR' &&
           typeof ack.error === 'string' &&
           expected.test(ack.error) &&
-          ['validation', 'invalid_input'].includes(ack.code as string) &&
+          ['validation', 'message_too_large'].includes(ack.code as string) &&
           Object.keys(ack).length === 3;
         if (!ok) failures.push(`${event} ${label}: ${JSON.stringify(ack).slice(0, 200)}`);
       };
@@ -1324,7 +1324,33 @@ describe('a fleet of two gateways', () => {
 
   // ------------------------------------------------------------------------------------------
   it(
-    'a frame above maxHttpBufferSize closes only that connection',
+    'a message above MAX_MESSAGE_BYTES but under 1 MiB gets an ERROR ack and the socket stays',
+    async () => {
+      const [sender, friend] = await Promise.all(['Sender', 'Friend'].map(register));
+      const s = await openAs(g0, sender);
+      const f = await openAs(g1, friend);
+      await befriend(sender, friend, s.socket, f.socket);
+      const big = {
+        date: '24/11/2026',
+        time: '16:24',
+        messageType: 'text',
+        message: 'x'.repeat(200 * 1024),
+        to: friend.email,
+      };
+      expect(await emitAck(s.socket, 'contactChatMessage', big)).toEqual({
+        status: 'ERROR',
+        error: 'message too large (max 65536 bytes)',
+        code: 'message_too_large',
+      });
+      expect(s.socket.connected).toBe(true);
+      expectOk(await emitAck(s.socket, 'contactChatMessage', { ...big, message: 'c21hbGw=' }));
+    },
+    TEST_TIMEOUT,
+  );
+
+  // ------------------------------------------------------------------------------------------
+  it(
+    'a frame above 1 MiB closes only that connection',
     async () => {
       const [victim, friend] = await Promise.all(['Victim', 'Friend'].map(register));
       const other = await openAs(g1, victim); // the same user's other tab, same instance

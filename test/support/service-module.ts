@@ -4,7 +4,7 @@ import { AuthModule, AuthUser, UsersRepository } from '@app/auth';
 import { APP_CONFIG, AppConfig, Notifier } from '@app/common';
 import { ContactsModule, ContactsService } from '@app/contacts';
 import { DatabaseModule, RedisModule } from '@app/database';
-import { DeliveryModule } from '@app/delivery';
+import { DeliveryModule, DeliveryTransport, QueuedDelivery } from '@app/delivery';
 import { CreateGroupDto, GroupsModule, GroupsService, SendGroupRequestDto } from '@app/groups';
 import { PresenceModule } from '@app/presence';
 import { generateKeyPairSync } from 'node:crypto';
@@ -29,6 +29,23 @@ export class RecordingNotifier extends Notifier {
 
   clear(): void {
     this.sent.length = 0;
+  }
+}
+
+/** A socket as the service tests see one: what the pump writes to it goes to these callbacks. */
+export interface FakeSocket {
+  receive(delivery: QueuedDelivery, onAck: () => void): void;
+  dropped?(count: number, onAck: () => void): void;
+}
+
+/** Hands what a pump writes to the fake socket it was written to. */
+export class FakeSocketTransport extends DeliveryTransport {
+  write(socket: object, delivery: QueuedDelivery, onAck: () => void): void {
+    (socket as FakeSocket).receive(delivery, onAck);
+  }
+
+  tellDropped(socket: object, count: number, onAck: () => void): void {
+    (socket as FakeSocket).dropped?.(count, onAck);
   }
 }
 
@@ -87,8 +104,9 @@ export async function createServiceHarness(
     providers: [
       { provide: APP_CONFIG, useValue: config },
       { provide: Notifier, useValue: notifier },
+      { provide: DeliveryTransport, useClass: FakeSocketTransport },
     ],
-    exports: [APP_CONFIG, Notifier],
+    exports: [APP_CONFIG, Notifier, DeliveryTransport],
   })
   class TestGlobals {}
 

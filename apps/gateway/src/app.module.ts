@@ -1,10 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { AuthModule } from '@app/auth';
 import { APP_CONFIG, AppConfig, Notifier } from '@app/common';
 import { ContactsModule } from '@app/contacts';
 import { DatabaseModule, RedisModule } from '@app/database';
-import { DeliveryModule } from '@app/delivery';
+import { DeliveryModule, DeliveryTransport } from '@app/delivery';
 import { GroupsModule } from '@app/groups';
 import { PresenceModule } from '@app/presence';
 import { ConnectionGateway } from './connection.gateway';
@@ -13,6 +14,8 @@ import { GroupsGateway } from './groups.gateway';
 import { HealthController } from './health.controller';
 import { MessagesGateway } from './messages.gateway';
 import { SocketNotifier } from './socket-notifier';
+import { SocketRouter } from './socket-router';
+import { SocketTransport } from './socket-transport';
 
 @Module({})
 export class AppModule {
@@ -25,6 +28,7 @@ export class AppModule {
         RedisModule.forRoot(config.REDIS_URL),
         AuthModule.forRoot({ secret: config.JWT_SECRET, ttl: config.JWT_TTL }),
         TerminusModule.forRoot({ logger: false }),
+        DiscoveryModule,
         ContactsModule,
         GroupsModule,
         DeliveryModule,
@@ -35,12 +39,15 @@ export class AppModule {
         { provide: APP_CONFIG, useValue: config },
         SocketNotifier,
         { provide: Notifier, useExisting: SocketNotifier },
+        SocketTransport,
+        { provide: DeliveryTransport, useExisting: SocketTransport },
+        SocketRouter,
         ConnectionGateway,
         ContactsGateway,
         GroupsGateway,
         MessagesGateway,
       ],
-      exports: [APP_CONFIG, Notifier],
+      exports: [APP_CONFIG, Notifier, DeliveryTransport],
     };
   }
 }

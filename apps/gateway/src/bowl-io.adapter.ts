@@ -2,7 +2,9 @@ import { INestApplicationContext, Logger } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type Redis from 'ioredis';
-import type { Server, ServerOptions } from 'socket.io';
+import type { MessageMappingProperties } from '@nestjs/websockets';
+import type { Observable } from 'rxjs';
+import type { Server, ServerOptions, Socket } from 'socket.io';
 import { closeRedisClient, createRedisClient } from '@app/database';
 
 export interface BowlIoOptions {
@@ -44,6 +46,18 @@ export class BowlIoAdapter extends IoAdapter {
         return 0;
       });
     this.adapterFactory = createAdapter(pub, sub, { key: `${this.options.redisKeyPrefix}sio` });
+  }
+
+  /**
+   * Bowl's socket events are routed by SocketRouter, so Nest gateways here handle none; Nest's own
+   * binding would still build an rxjs pipeline per socket for an empty list.
+   */
+  bindMessageHandlers(
+    socket: Socket,
+    handlers: MessageMappingProperties[],
+    transform: (data: unknown) => Observable<unknown>,
+  ): void {
+    if (handlers.length > 0) super.bindMessageHandlers(socket, handlers, transform);
   }
 
   createIOServer(port: number, options?: ServerOptions): Server {

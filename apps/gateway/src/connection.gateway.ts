@@ -1,59 +1,72 @@
 import { BeforeApplicationShutdown, Logger } from '@nestjs/common';
-import { OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit } from '@nestjs/websockets';
+import {
+  OnGatewayConnection,
+  OnGatewayDisconnect,
+  OnGatewayInit,
+  WebSocketGateway,
+} from '@nestjs/websockets';
 import type { Server } from 'socket.io';
 import { AuthedSocket, AuthService, socketAuthMiddleware, userRoom } from '@app/auth';
 import { ContactsService } from '@app/contacts';
-import { DeliveryService, DeliverySink, MailboxPump } from '@app/delivery';
+import { PumpHub, SendService } from '@app/delivery';
 import { GroupsService } from '@app/groups';
 import { PresenceService } from '@app/presence';
-import { BowlGateway } from './bowl-gateway.decorator';
 import { SocketNotifier } from './socket-notifier';
-
-/** How long a delivered message waits for the client's ack before we stop listening for it. */
-const DELIVERY_ACK_TIMEOUT_MS = 60_000;
+import { SocketRouter } from './socket-router';
 
 /**
- * A socket's life: authenticated in the handshake; on connect it joins its user's room, counts
- * towards presence, gets onlineChats, the requests and invitations waiting for an answer, then
- * its message queue; on disconnect it stops receiving and may take the user offline.
+ * A socket's life: authenticated in the handshake; on connect its events are routed, it joins its
+ * user's room, counts towards presence, gets onlineChats, the requests and invitations waiting for
+ * an answer, then its message queue; on disconnect it stops receiving and may take the user
+ * offline. Nothing is kept per socket here: the pump is per user, the rest lives on the socket.
  */
-@BowlGateway()
+@WebSocketGateway()
 export class ConnectionGateway
   implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, BeforeApplicationShutdown
 {
   private readonly logger = new Logger('Connections');
   private server: Server;
-  /** Per local socket: its connect work, then its pump (absent once it is gone). */
-  private readonly sessions = new Map<string, Promise<MailboxPump | undefined>>();
   private readonly disconnecting = new Set<Promise<void>>();
 
   constructor(
     private readonly auth: AuthService,
     private readonly notifier: SocketNotifier,
+    private readonly router: SocketRouter,
     private readonly presence: PresenceService,
     private readonly contacts: ContactsService,
     private readonly groups: GroupsService,
-    private readonly delivery: DeliveryService,
+    private readonly hub: PumpHub,
+    private readonly send: SendService,
   ) {}
 
   afterInit(server: Server): void {
     this.server = server;
     server.use(socketAuthMiddleware(this.auth));
     this.notifier.attach(server);
+    this.presence.trackLocalSockets(function* () {
+      for (const socket of server.of('/').sockets.values() as Iterable<AuthedSocket>) {
+        yield [socket.data.user.id, socket.id];
+      }
+    });
   }
 
-  handleConnection(socket: AuthedSocket): Promise<unknown> {
-    const session = this.welcome(socket).catch((err: Error) => {
+  handleConnection(socket: AuthedSocket): Promise<void> {
+    this.router.listen(socket);
+    return this.welcome(socket).catch((err: Error) => {
       this.logger.error(`connect of user ${socket.data.user.id} failed: ${err.message}`, err.stack);
       socket.disconnect(true); // the client reconnects and tries again
-      return undefined;
     });
-    this.sessions.set(socket.id, session);
-    return session;
   }
 
   handleDisconnect(socket: AuthedSocket): Promise<void> {
-    const done = this.farewell(socket).finally(() => this.disconnecting.delete(done));
+    const { user } = socket.data;
+    this.hub.detach(user.id, socket);
+    const done = this.presence
+      .disconnected(user, socket.id)
+      .catch((err: Error) => {
+        this.logger.warn(`presence of user ${user.id} not updated on disconnect: ${err.message}`);
+      })
+      .finally(() => this.disconnecting.delete(done));
     this.disconnecting.add(done);
     return done;
   }
@@ -63,63 +76,29 @@ export class ConnectionGateway
     this.server?.local.disconnectSockets(true);
     await Promise.all([...this.disconnecting]);
     await this.presence.stop().catch(() => undefined);
-    await this.delivery.stop();
+    await this.send.drained();
+    await this.hub.stop();
   }
 
-  private async welcome(socket: AuthedSocket): Promise<MailboxPump | undefined> {
+  private async welcome(socket: AuthedSocket): Promise<void> {
     const { user } = socket.data;
-    // The event name is whatever JSON the client put first in the frame (`421[1,{}]` names a
-    // number): nothing here may assume a string, since a throw in this listener ends the process.
-    socket.onAny((event: unknown, ...args: unknown[]) => {
-      const ack = args[args.length - 1];
-      if (typeof ack !== 'function') return;
-      if (typeof event !== 'string') {
-        ack({ status: 'ERROR', error: 'event name must be a string', code: 'unknown_event' });
-        return;
-      }
-      // Every known event has a handler on the socket; anything else must not leave a client waiting.
-      if (socket.listenerCount(event) === 0) {
-        ack({
-          status: 'ERROR',
-          error: `unknown event ${JSON.stringify(event.slice(0, 64))}`,
-          code: 'unknown_event',
-        });
-      }
-    });
-    await socket.join(userRoom(user.id));
-    await this.presence.connected(user, socket.id).catch((err: Error) => {
+    // Issued before anything else, so a quick disconnect's removal always comes after it.
+    const counted = this.presence.connected(user, socket.id).catch((err: Error) => {
       // Presence is best effort (Redis may be down); delivery from PostgreSQL must go on.
       this.logger.warn(`presence of user ${user.id} not updated on connect: ${err.message}`);
     });
+    await socket.join(userRoom(user.id));
+    await counted;
     const [chats, requests, invites] = await Promise.all([
       this.presence.onlineChats(user.id),
       this.contacts.pendingRequestsFor(user.id),
       this.groups.pendingInvitesFor(user.id),
     ]);
+    if (!socket.connected) return;
     socket.emit('onlineChats', chats);
     for (const request of requests) socket.emit('contactRequestReceived', request);
     for (const invite of invites) socket.emit('groupRequestReceived', invite);
-    if (!socket.connected) return undefined;
-    return this.delivery.attach(this.sinkFor(socket));
-  }
-
-  private async farewell(socket: AuthedSocket): Promise<void> {
-    const { user } = socket.data;
-    const pump = await this.sessions.get(socket.id);
-    this.sessions.delete(socket.id);
-    if (pump) this.delivery.detach(user.id, pump);
-    await this.presence.disconnected(user, socket.id).catch((err: Error) => {
-      this.logger.warn(`presence of user ${user.id} not updated on disconnect: ${err.message}`);
-    });
-  }
-
-  private sinkFor(socket: AuthedSocket): DeliverySink {
-    return {
-      userId: socket.data.user.id,
-      send: (event, payload, onAck) =>
-        socket.timeout(DELIVERY_ACK_TIMEOUT_MS).emit(event, payload, (err: Error | null) => {
-          if (!err) onAck();
-        }),
-    };
+    // Registers the socket at once (a disconnect from now on detaches it); reads the queue after.
+    await this.hub.attach(user.id, socket);
   }
 }

@@ -10,8 +10,11 @@ import {
 import { AppModule } from './app.module';
 import { BowlIoAdapter } from './bowl-io.adapter';
 
-/** Room for the payload fields around the largest ciphertext a frame may carry. */
-const FRAME_OVERHEAD_BYTES = 16 * 1024;
+/**
+ * A socket.io frame above this closes its connection. Messages up to it but above
+ * MAX_MESSAGE_BYTES are refused with an ERROR ack instead, so the client learns why.
+ */
+const MAX_FRAME_BYTES = 1024 * 1024;
 
 /** The gateway application, configured but not listening. */
 export async function createApp(config: AppConfig): Promise<INestApplication> {
@@ -29,7 +32,7 @@ export async function configureApp(
   app.useGlobalPipes(new AppValidationPipe());
   app.useGlobalFilters(new AppExceptionFilter());
   const io = new BowlIoAdapter(app, {
-    maxHttpBufferSize: config.MAX_MESSAGE_BYTES + FRAME_OVERHEAD_BYTES,
+    maxHttpBufferSize: Math.max(MAX_FRAME_BYTES, config.MAX_MESSAGE_BYTES + 16 * 1024),
     redisUrl: config.REDIS_URL,
     redisKeyPrefix: config.REDIS_KEY_PREFIX,
   });

@@ -1,4 +1,4 @@
-import { MessageBody, SubscribeMessage } from '@nestjs/websockets';
+import { SubscribeMessage } from '@nestjs/websockets';
 import type { AuthUser } from '@app/auth';
 import {
   CreateGroupDto,
@@ -7,50 +7,44 @@ import {
   GroupsService,
   SendGroupRequestDto,
 } from '@app/groups';
-import { BowlGateway } from './bowl-gateway.decorator';
-import { CurrentUser, ok } from './current-user.decorator';
+import { SocketHandlers } from './socket-router';
 
-@BowlGateway()
+@SocketHandlers()
 export class GroupsGateway {
   constructor(private readonly groups: GroupsService) {}
 
   @SubscribeMessage('createGroup')
-  async createGroup(@CurrentUser() user: AuthUser, @MessageBody() dto: CreateGroupDto) {
-    return ok(await this.groups.create(user, dto));
+  createGroup(user: AuthUser, dto: CreateGroupDto) {
+    return this.groups.create(user, dto);
   }
 
   @SubscribeMessage('sendGroupRequest')
-  async sendGroupRequest(@CurrentUser() user: AuthUser, @MessageBody() dto: SendGroupRequestDto) {
-    await this.groups.invite(user, dto);
-    return ok();
+  sendGroupRequest(user: AuthUser, dto: SendGroupRequestDto) {
+    return this.groups.invite(user, dto);
   }
 
   @SubscribeMessage('acceptGroupRequest')
-  async acceptGroupRequest(@CurrentUser() user: AuthUser, @MessageBody() dto: GroupIdDto) {
-    return ok(await this.groups.acceptInvite(user, dto.groupId));
+  acceptGroupRequest(user: AuthUser, dto: GroupIdDto) {
+    return this.groups.acceptInvite(user, dto.groupId);
   }
 
   @SubscribeMessage('declineGroupRequest')
-  async declineGroupRequest(@CurrentUser() user: AuthUser, @MessageBody() dto: GroupIdDto) {
-    await this.groups.declineInvite(user, dto.groupId);
-    return ok();
+  declineGroupRequest(user: AuthUser, dto: GroupIdDto) {
+    return this.groups.declineInvite(user, dto.groupId);
   }
 
   @SubscribeMessage('leaveGroup')
-  async leaveGroup(@CurrentUser() user: AuthUser, @MessageBody() dto: GroupIdDto) {
-    await this.groups.leave(user, dto.groupId);
-    return ok();
+  leaveGroup(user: AuthUser, dto: GroupIdDto) {
+    return this.groups.leave(user, dto.groupId);
   }
 
   @SubscribeMessage('removeGroupMember')
-  async removeGroupMember(@CurrentUser() user: AuthUser, @MessageBody() dto: GroupMemberDto) {
-    await this.groups.removeMember(user, dto.groupId, dto.email);
-    return ok();
+  removeGroupMember(user: AuthUser, dto: GroupMemberDto) {
+    return this.groups.removeMember(user, dto.groupId, dto.email);
   }
 
   @SubscribeMessage('promoteGroupMember')
-  async promoteGroupMember(@CurrentUser() user: AuthUser, @MessageBody() dto: GroupMemberDto) {
-    await this.groups.promoteMember(user, dto.groupId, dto.email);
-    return ok();
+  promoteGroupMember(user: AuthUser, dto: GroupMemberDto) {
+    return this.groups.promoteMember(user, dto.groupId, dto.email);
   }
 }

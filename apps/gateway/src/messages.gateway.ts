@@ -1,24 +1,20 @@
-import { MessageBody, SubscribeMessage } from '@nestjs/websockets';
+import { SubscribeMessage } from '@nestjs/websockets';
 import type { AuthUser } from '@app/auth';
-import { ContactChatMessageDto, DeliveryService, GroupChatMessageDto } from '@app/delivery';
-import { BowlGateway } from './bowl-gateway.decorator';
-import { CurrentUser, ok } from './current-user.decorator';
+import { ContactChatMessageDto, GroupChatMessageDto, SendService } from '@app/delivery';
+import { SocketHandlers } from './socket-router';
 
-/** Sends are acknowledged `{status:"OK", id, sentAt}` only once the message is stored. */
-@BowlGateway()
+/** Sends are acknowledged `{status:"OK", id, sentAt}` only once the message is committed. */
+@SocketHandlers()
 export class MessagesGateway {
-  constructor(private readonly delivery: DeliveryService) {}
+  constructor(private readonly send: SendService) {}
 
   @SubscribeMessage('contactChatMessage')
-  async contactChatMessage(
-    @CurrentUser() user: AuthUser,
-    @MessageBody() dto: ContactChatMessageDto,
-  ) {
-    return ok(await this.delivery.sendToContact(user, dto));
+  contactChatMessage(user: AuthUser, dto: ContactChatMessageDto) {
+    return this.send.sendToContact(user, dto);
   }
 
   @SubscribeMessage('groupChatMessage')
-  async groupChatMessage(@CurrentUser() user: AuthUser, @MessageBody() dto: GroupChatMessageDto) {
-    return ok(await this.delivery.sendToGroup(user, dto));
+  groupChatMessage(user: AuthUser, dto: GroupChatMessageDto) {
+    return this.send.sendToGroup(user, dto);
   }
 }

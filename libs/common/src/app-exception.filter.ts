@@ -41,25 +41,13 @@ export class AppExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const resolved = this.resolve(exception);
     if (host.getType() === 'ws') {
       const ack = host.getArgs().findLast((arg: unknown) => typeof arg === 'function') as
         ((reply: ErrorAck) => void) | undefined;
-      const reply: ErrorAck = {
-        ...resolved.details,
-        status: 'ERROR',
-        error: resolved.message,
-        code: resolved.code,
-      };
-      if (resolved.ref) reply.ref = resolved.ref;
-      if (ack) ack(reply);
-      else
-        host
-          .switchToWs()
-          .getClient<{ emit(ev: string, d: unknown): void }>()
-          .emit('exception', reply);
+      this.answerSocket(exception, host.switchToWs().getClient(), ack);
       return;
     }
+    const resolved = this.resolve(exception);
     if (host.getType() === 'http') {
       const res = host
         .switchToHttp()
@@ -73,6 +61,27 @@ export class AppExceptionFilter implements ExceptionFilter {
         ...(resolved.ref && { ref: resolved.ref }),
       });
     }
+  }
+
+  /**
+   * The ERROR ack for a failed socket event, through its ack callback, or as an `exception`
+   * event when the client sent none.
+   */
+  answerSocket(
+    exception: unknown,
+    socket: { emit(event: string, reply: ErrorAck): unknown },
+    ack?: (reply: ErrorAck) => void,
+  ): void {
+    const resolved = this.resolve(exception);
+    const reply: ErrorAck = {
+      ...resolved.details,
+      status: 'ERROR',
+      error: resolved.message,
+      code: resolved.code,
+    };
+    if (resolved.ref) reply.ref = resolved.ref;
+    if (ack) ack(reply);
+    else socket.emit('exception', reply);
   }
 
   private resolve(exception: unknown): Resolved {

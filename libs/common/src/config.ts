@@ -71,6 +71,26 @@ export class Environment {
   @Max(10_000_000)
   MAX_QUEUED_MESSAGES = 10_000;
 
+  /**
+   * Of a recipient's MAX_QUEUED_MESSAGES, how many may come from one sender: no single sender can
+   * fill someone's queue alone.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
+  MAX_QUEUED_PER_SENDER = 2_500;
+
+  /**
+   * Messages a socket may have been sent without acknowledging them yet; delivery to it pauses
+   * there, so a client that never reads holds a bounded amount of memory.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  DELIVERY_WINDOW = 256;
+
   /** Prefix of every Redis key and channel Bowl uses, so several deployments can share a Redis. */
   @Matches(/^[\w:.-]{1,64}$/, { message: 'REDIS_KEY_PREFIX must be 1-64 of [A-Za-z0-9_:.-]' })
   REDIS_KEY_PREFIX = 'bowl:';

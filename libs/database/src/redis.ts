@@ -7,7 +7,7 @@ import {
   Module,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import Redis from 'ioredis';
+import Redis, { Cluster } from 'ioredis';
 
 const logger = new Logger('Redis');
 
@@ -35,7 +35,7 @@ export function createRedisClient(url: string, name: string): Redis {
 }
 
 /** Closes a client politely if Redis answers within a second, and at once otherwise (outage). */
-export async function closeRedisClient(client: Redis): Promise<void> {
+export async function closeRedisClient(client: Redis | Cluster): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)));
   await Promise.race([client.quit().catch(() => undefined), timeout]);

@@ -1,33 +1,34 @@
 import { Module } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@app/common';
-import { ContactsModule } from '@app/contacts';
 import { createRedisClient, REDIS } from '@app/database';
-import { GroupsModule } from '@app/groups';
-import { DeliveryService } from './delivery.service';
-import { MailBus, MemoryMailBus, RedisMailBus } from './mail-bus';
 import { MessagesRepository } from './messages.repository';
+import { MailBus, MemoryMailBus, RedisMailBus } from './pump/mail-bus';
+import { PumpHub } from './pump/pump-hub';
+import { RetentionService } from './retention/retention.service';
+import { SendService } from './send/send.service';
 
+/**
+ * Store-and-forward delivery of 1:1 and group messages. Needs a DeliveryTransport (the gateway's
+ * sockets) from the application.
+ */
 @Module({
-  imports: [ContactsModule, GroupsModule],
   providers: [
     {
       provide: MailBus,
       inject: [REDIS, APP_CONFIG],
       useFactory: async (redis: Redis | null, config: AppConfig): Promise<MailBus> => {
         if (!redis || !config.REDIS_URL) return new MemoryMailBus();
-        const bus = new RedisMailBus(
-          redis,
-          createRedisClient(config.REDIS_URL, 'mail-sub'),
-          config.REDIS_KEY_PREFIX,
-        );
-        await bus.start();
-        return bus;
+        const subscriber = createRedisClient(config.REDIS_URL, 'mail-sub');
+        await subscriber.connect();
+        return new RedisMailBus(redis, subscriber, config.REDIS_KEY_PREFIX);
       },
     },
     MessagesRepository,
-    DeliveryService,
+    SendService,
+    PumpHub,
+    RetentionService,
   ],
-  exports: [DeliveryService],
+  exports: [SendService, PumpHub, RetentionService, MailBus],
 })
 export class DeliveryModule {}

@@ -224,9 +224,13 @@ describe('RedisPresenceStore (two instances sharing one Redis)', () => {
 
     await A.onModuleInit();
     await B.onModuleInit();
-    await A.add(onlyA1, 'a1');
-    await A.add(onlyA2, 'a2');
-    await A.add(onBoth, 'a3');
+    const socketsOfA: [string, string][] = [
+      [onlyA1, 'a1'],
+      [onlyA2, 'a2'],
+      [onBoth, 'a3'],
+    ];
+    A.localSockets = () => socketsOfA; // the gateway's own list of its sockets
+    for (const [user, socket] of socketsOfA) await A.add(user, socket);
     await B.add(onBoth, 'b3');
     await B.add(onlyB, 'b4');
     // Alive instances do not reap each other.

@@ -63,6 +63,11 @@ export class PresenceService implements OnModuleInit {
     }
   }
 
+  /** Where the store finds this instance's sockets, to register them again after an outage. */
+  trackLocalSockets(sockets: () => Iterable<[userId: string, socketId: string]>): void {
+    this.store.localSockets = sockets;
+  }
+
   /** Called once this instance's sockets are gone, before its connections close. */
   stop(): Promise<void> {
     return this.store.stop();

@@ -18,6 +18,9 @@ export abstract class PresenceStore extends EventEmitter<{
   abstract onlineAmong(userIds: readonly string[]): Promise<Set<string>>;
   /** Leaves the fleet cleanly (after this instance's sockets were removed). */
   async stop(): Promise<void> {}
+
+  /** This instance's sockets as [userId, socketId] (the gateway knows them; nothing is copied). */
+  localSockets: () => Iterable<[userId: string, socketId: string]> = () => [];
 }
 
 /** Single instance (no REDIS_URL): presence is this process's own sockets. */

@@ -57,8 +57,6 @@ return offline`;
 export class RedisPresenceStore extends PresenceStore implements OnModuleInit {
   readonly instanceId = randomUUID();
   private readonly logger = new Logger('Presence');
-  /** This instance's sockets, to re-register them if the fleet ever declared us dead. */
-  private readonly local = new Map<string, Set<string>>();
   private timers: NodeJS.Timeout[] = [];
 
   constructor(
@@ -97,16 +95,10 @@ export class RedisPresenceStore extends PresenceStore implements OnModuleInit {
   }
 
   async add(userId: string, socketId: string): Promise<boolean> {
-    const mine = this.local.get(userId) ?? new Set<string>();
-    mine.add(socketId);
-    this.local.set(userId, mine);
     return (await this.runForSocket(ADD, userId, socketId)) === 1;
   }
 
   async remove(userId: string, socketId: string): Promise<boolean> {
-    const mine = this.local.get(userId);
-    mine?.delete(socketId);
-    if (mine?.size === 0) this.local.delete(userId);
     return (await this.runForSocket(REMOVE, userId, socketId)) === 1;
   }
 
@@ -139,7 +131,7 @@ export class RedisPresenceStore extends PresenceStore implements OnModuleInit {
         .sadd(this.registryKey, this.instanceId)
         .exec()) as [unknown, [unknown, number]];
       // We were missing from the registry: another instance reaped us during an outage.
-      if (added === 1 && this.local.size > 0) await this.reregister();
+      if (added === 1) await this.reregister();
     } catch (err) {
       this.logger.warn(`heartbeat failed: ${(err as Error).message}`);
     }
@@ -147,12 +139,13 @@ export class RedisPresenceStore extends PresenceStore implements OnModuleInit {
 
   private async reregister(): Promise<void> {
     const cameBack: string[] = [];
-    for (const [userId, sockets] of this.local) {
-      for (const socketId of sockets) {
-        if (await this.add(userId, socketId)) cameBack.push(userId);
-      }
+    let sockets = 0;
+    for (const [userId, socketId] of this.localSockets()) {
+      sockets++;
+      if (await this.add(userId, socketId)) cameBack.push(userId);
     }
-    this.logger.warn(`re-registered ${this.local.size} user(s) after being declared dead`);
+    if (sockets === 0) return;
+    this.logger.warn(`re-registered ${sockets} socket(s) after being declared dead`);
     if (cameBack.length) this.emit('online', cameBack);
   }
 

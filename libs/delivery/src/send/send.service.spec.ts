@@ -1,13 +1,24 @@
 import { Client } from 'pg';
-import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '@app/common';
 import { ContactsService } from '@app/contacts';
 import { GroupsService } from '@app/groups';
-import { createTestDatabase, TestDatabase } from '../../../test/support/database';
-import { expectRefusal, waitUntil } from '../../../test/support/expect';
-import { createServiceHarness, ServiceHarness } from '../../../test/support/service-module';
-import { DeliveryService, SendReceipt } from './delivery.service';
-import { ContactChatMessageDto, GroupChatMessageDto } from './dto/messages.dto';
-import { MailboxPump } from './mailbox-pump';
+import { createTestDatabase, TestDatabase } from '../../../../test/support/database';
+import { expectRefusal, waitUntil } from '../../../../test/support/expect';
+import {
+  createServiceHarness,
+  FakeSocket,
+  ServiceHarness,
+} from '../../../../test/support/service-module';
+import {
+  MessageTooLargeError,
+  RecipientNotAContactError,
+  RecipientQueueFullError,
+  SenderNotInGroupError,
+} from '../delivery.errors';
+import { MessagesRepository } from '../messages.repository';
+import { PumpHub } from '../pump/pump-hub';
+import { RetentionService } from '../retention/retention.service';
+import { ContactChatMessageDto, GroupChatMessageDto } from './messages.dto';
+import { SendReceipt, SendService } from './send.service';
 
 type User = Awaited<ReturnType<ServiceHarness['user']>>;
 type Delivered = { event: string; payload: Record<string, unknown> };
@@ -15,6 +26,7 @@ type Delivered = { event: string; payload: Record<string, unknown> };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const PAYLOAD_KEYS = ['date', 'from', 'id', 'message', 'messageType', 'sentAt', 'time'];
 const DAY_MS = 24 * 60 * 60 * 1000;
+const quiet = () => new Promise((resolve) => setTimeout(resolve, 50));
 
 /**
  * One service harness on one database, with the helpers every block below uses: users, contacts,
@@ -25,7 +37,9 @@ function deliveryWorld(env: Record<string, string> = {}) {
     db: TestDatabase;
     h: ServiceHarness;
     pg: Client;
-    delivery: DeliveryService;
+    send: SendService;
+    hub: PumpHub;
+    retention: RetentionService;
     contacts: ContactsService;
     groups: GroupsService;
   };
@@ -34,7 +48,9 @@ function deliveryWorld(env: Record<string, string> = {}) {
   beforeAll(async () => {
     w.db = await createTestDatabase();
     w.h = await createServiceHarness(w.db.url, env);
-    w.delivery = w.h.app.get(DeliveryService);
+    w.send = w.h.app.get(SendService);
+    w.hub = w.h.app.get(PumpHub);
+    w.retention = w.h.app.get(RetentionService);
     w.contacts = w.h.app.get(ContactsService);
     w.groups = w.h.app.get(GroupsService);
     w.pg = new Client({ connectionString: w.db.url });
@@ -44,7 +60,7 @@ function deliveryWorld(env: Record<string, string> = {}) {
   afterEach(() => attached.splice(0).forEach((detach) => detach()));
 
   afterAll(async () => {
-    await w.delivery.stop(); // flushes acknowledgements, stops the purge timer
+    await w.hub.stop(); // writes the acknowledgements still waiting
     await w.pg.end();
     await w.h.close();
     await w.db.drop();
@@ -65,13 +81,13 @@ function deliveryWorld(env: Record<string, string> = {}) {
   });
 
   const send = (from: User, to: User | string, fields: Partial<ContactChatMessageDto> = {}) =>
-    w.delivery.sendToContact(from, {
+    w.send.sendToContact(from, {
       to: typeof to === 'string' ? to : to.email,
       ...chat(fields),
     } as ContactChatMessageDto);
 
   const sendToGroup = (from: User, groupId: string, fields: Partial<GroupChatMessageDto> = {}) =>
-    w.delivery.sendToGroup(from, { groupId, ...chat(fields) } as GroupChatMessageDto);
+    w.send.sendToGroup(from, { groupId, ...chat(fields) } as GroupChatMessageDto);
 
   /**
    * A fake socket of `user`: records what is delivered and acknowledges it when `ack` says so.
@@ -82,18 +98,24 @@ function deliveryWorld(env: Record<string, string> = {}) {
     ack: boolean | ((payload: Record<string, unknown>) => boolean) = true,
   ) {
     const got: Delivered[] = [];
-    const pump: MailboxPump = w.delivery.attach({
-      userId: user.id,
-      send: (event, payload, onAck) => {
-        got.push({ event, payload: payload as Record<string, unknown> });
-        if (ack === true || (typeof ack === 'function' && ack(payload as Record<string, unknown>)))
-          onAck();
+    const dropped: number[] = [];
+    const socket: FakeSocket = {
+      receive: (delivery, onAck) => {
+        const payload = JSON.parse(delivery.json) as Record<string, unknown>;
+        got.push({ event: delivery.event, payload });
+        if (ack === true || (typeof ack === 'function' && ack(payload))) onAck();
       },
-    });
-    const detach = () => w.delivery.detach(user.id, pump);
+      dropped: (count, onAck) => {
+        dropped.push(count);
+        onAck();
+      },
+    };
+    void w.hub.attach(user.id, socket);
+    const detach = () => w.hub.detach(user.id, socket);
     attached.push(detach);
     return {
       got,
+      dropped,
       detach,
       ids: () => got.map((d) => d.payload.id as string),
       bodies: () => got.map((d) => d.payload.message as string),
@@ -109,7 +131,7 @@ function deliveryWorld(env: Record<string, string> = {}) {
     (
       await query(
         `SELECT sender_id::text, group_id, client_message_id, message_type::text, body, date, time,
-                sent_at, pending
+                sent_at
            FROM messages WHERE id = $1`,
         [id],
       )
@@ -121,10 +143,13 @@ function deliveryWorld(env: Record<string, string> = {}) {
       [user.id],
     );
 
+  /** The user's queue head, acknowledged cursor and skipped group messages. */
   const mailbox = async (user: User) =>
     (
-      await query<{ pending: number; last_seq: number }>(
-        'SELECT pending, last_seq::int FROM mailboxes WHERE user_id = $1',
+      await query<{ last_seq: number; acked_seq: number; dropped: number }>(
+        `SELECT b.last_seq::int, COALESCE(c.acked_seq, 0)::int AS acked_seq, b.dropped
+           FROM mailboxes b LEFT JOIN delivery_cursors c ON c.user_id = b.user_id
+          WHERE b.user_id = $1`,
         [user.id],
       )
     )[0];
@@ -135,6 +160,10 @@ function deliveryWorld(env: Record<string, string> = {}) {
         user.id,
       ])
     )[0].n;
+
+  /** Waits until the user's acknowledged cursor has reached `seq`. */
+  const ackedUpTo = (user: User, seq: number) =>
+    waitUntil(async () => (await mailbox(user)).acked_seq >= seq, `the ack of seq ${seq}`);
 
   return {
     w,
@@ -150,13 +179,14 @@ function deliveryWorld(env: Record<string, string> = {}) {
     deliveriesOf,
     mailbox,
     sentBy,
+    ackedUpTo,
   };
 }
 
-describe('DeliveryService', () => {
+describe('SendService and PumpHub', () => {
   const world = deliveryWorld();
   const { w, users, makeContacts, groupOf, join, send, sendToGroup, inbox } = world;
-  const { query, messageRow, deliveriesOf, mailbox, sentBy } = world;
+  const { query, messageRow, deliveriesOf, mailbox, sentBy, ackedUpTo } = world;
 
   describe('1:1 messages', () => {
     it('refuses a recipient who is not an accepted contact, and stores nothing', async () => {
@@ -164,10 +194,27 @@ describe('DeliveryService', () => {
       await w.contacts.sendRequest(alice, carol.email); // only requested
 
       for (const to of [bob.email, carol.email, 'nobody@example.com']) {
-        await expectRefusal(send(alice, to), NotFoundError, 'recipient is not a contact');
+        await expectRefusal(
+          send(alice, to),
+          RecipientNotAContactError,
+          'recipient is not a contact',
+        );
       }
       expect(await sentBy(alice)).toBe(0);
-      expect(await mailbox(bob)).toEqual({ pending: 0, last_seq: 0 });
+      expect(await mailbox(bob)).toEqual({ last_seq: 0, acked_seq: 0, dropped: 0 });
+    });
+
+    it('refuses the first send after removeContact has answered', async () => {
+      const [alice, bob] = await users('Alice', 'Bob');
+      await makeContacts(alice, bob);
+      await send(alice, bob);
+      await w.contacts.removeContact(bob, alice.email);
+      await expectRefusal(
+        send(alice, bob),
+        RecipientNotAContactError,
+        'recipient is not a contact',
+      );
+      expect(await sentBy(alice)).toBe(1);
     });
 
     it('stores the message in the recipient queue before answering with a receipt', async () => {
@@ -192,11 +239,10 @@ describe('DeliveryService', () => {
         date: '01/02/2026',
         time: '12:34',
         sent_at: new Date(receipt.sentAt),
-        pending: 1,
       });
       expect(await deliveriesOf(bob)).toEqual([{ seq: 1, message_id: receipt.id }]);
-      expect(await mailbox(bob)).toEqual({ pending: 1, last_seq: 1 });
-      expect(await mailbox(alice)).toEqual({ pending: 0, last_seq: 0 });
+      expect(await mailbox(bob)).toEqual({ last_seq: 1, acked_seq: 0, dropped: 0 });
+      expect(await mailbox(alice)).toEqual({ last_seq: 0, acked_seq: 0, dropped: 0 });
     });
 
     it('delivers exactly {id, messageType, message, date, time, from, sentAt}, messageType verbatim', async () => {
@@ -262,7 +308,6 @@ describe('DeliveryService', () => {
       expect(await sentBy(alice)).toBe(1);
       expect((await messageRow(first.id)).body).toBe('Zmlyc3Q=');
       expect(await deliveriesOf(bob)).toEqual([{ seq: 1, message_id: first.id }]);
-      expect(await mailbox(bob)).toEqual({ pending: 1, last_seq: 1 });
 
       // Another sender's key space is independent.
       const carols = await send(carol, bob, { clientMessageId: 'same', message: 'Y2Fyb2w=' });
@@ -279,7 +324,7 @@ describe('DeliveryService', () => {
       expect(await sentBy(alice)).toBe(3);
 
       await bobsInbox.waitFor(4);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await quiet();
       expect(bobsInbox.bodies()).toEqual([
         'Zmlyc3Q=',
         'Y2Fyb2w=',
@@ -299,7 +344,7 @@ describe('DeliveryService', () => {
       expect(new Set(receipts.map((r) => JSON.stringify(r))).size).toBe(1);
       expect(await sentBy(alice)).toBe(1);
       expect(await deliveriesOf(bob)).toEqual([{ seq: 1, message_id: receipts[0].id }]);
-      expect(await mailbox(bob)).toEqual({ pending: 1, last_seq: 1 });
+      expect(await mailbox(bob)).toMatchObject({ last_seq: 1 });
     });
 
     it('delivers 20 messages sent one after another in the order they were sent', async () => {
@@ -327,7 +372,7 @@ describe('DeliveryService', () => {
       await Promise.all([sendMany(alice, 'a'), sendMany(carol, 'c')]);
 
       await bobsInbox.waitFor(2 * count);
-      await new Promise((resolve) => setTimeout(resolve, 50)); // nothing more arrives
+      await quiet(); // nothing more arrives
       const bodies = bobsInbox.bodies();
       expect(bodies).toHaveLength(2 * count);
       expect(bodies.filter((b) => b.startsWith('a'))).toEqual(
@@ -341,10 +386,11 @@ describe('DeliveryService', () => {
       expect(bobsInbox.ids()).toEqual(queue.map((d) => d.message_id));
     });
 
-    it('delivers 40 sends fired all at once by two senders exactly once each, in seq order', async () => {
+    it('writes 40 sends fired at once in a few group commits, each exactly once, in seq order', async () => {
       const [alice, carol, bob] = await users('Alice', 'Carol', 'Bob');
       await makeContacts(bob, alice, carol);
       const bobsInbox = inbox(bob, false);
+      const writes = jest.spyOn(w.h.app.get(MessagesRepository), 'storeBatch');
 
       const receipts = await Promise.all(
         Array.from({ length: 40 }, (_, i) =>
@@ -352,57 +398,62 @@ describe('DeliveryService', () => {
         ),
       );
 
+      // The first send is written alone, the 39 that arrived meanwhile together.
+      expect(writes.mock.calls.map(([batch]) => batch.length)).toEqual([1, 39]);
+      writes.mockRestore();
       await bobsInbox.waitFor(40);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await quiet();
       expect(bobsInbox.ids()).toHaveLength(40);
       expect(new Set(bobsInbox.ids())).toEqual(new Set(receipts.map((r) => r.id)));
       const queue = await deliveriesOf(bob);
       expect(queue.map((d) => d.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      // Within the batch, the order of the sends is the order in the queue.
+      expect(queue.map((d) => d.message_id)).toEqual(receipts.map((r) => r.id));
       expect(bobsInbox.ids()).toEqual(queue.map((d) => d.message_id));
-      expect(await mailbox(bob)).toEqual({ pending: 40, last_seq: 40 });
     });
 
-    it('on acknowledgement drops the delivery, the pending count and the ciphertext', async () => {
+    it('on acknowledgement advances the cursor; the delivery and ciphertext go in the next clean', async () => {
       const [alice, bob] = await users('Alice', 'Bob');
       await makeContacts(alice, bob);
       const bobsInbox = inbox(bob);
 
       const receipt = await send(alice, bob, { clientMessageId: 'acked', messageType: { a: 1 } });
       await bobsInbox.waitFor(1);
-      await waitUntil(async () => (await deliveriesOf(bob)).length === 0, 'the ack is written');
+      await ackedUpTo(bob, 1);
+      expect(await deliveriesOf(bob)).toEqual([{ seq: 1, message_id: receipt.id }]);
 
-      expect(await mailbox(bob)).toEqual({ pending: 0, last_seq: 1 });
-      expect(await messageRow(receipt.id)).toMatchObject({
-        body: null,
-        message_type: null,
-        pending: 0,
-      });
+      expect(await w.retention.cleanAcknowledged()).toBeGreaterThanOrEqual(1);
+      expect(await deliveriesOf(bob)).toEqual([]);
+      expect(await mailbox(bob)).toEqual({ last_seq: 1, acked_seq: 1, dropped: 0 });
+      expect(await messageRow(receipt.id)).toMatchObject({ body: null, message_type: null });
       // The row stays for idempotent resends.
       expect(await send(alice, bob, { clientMessageId: 'acked' })).toEqual(receipt);
       expect(await deliveriesOf(bob)).toEqual([]);
     });
 
-    it('delivers unacknowledged messages again to the next socket, acknowledged ones not', async () => {
+    it('delivers again to the next socket everything after the acknowledged prefix', async () => {
       const [alice, bob] = await users('Alice', 'Bob');
       await makeContacts(alice, bob);
-      const [m1, m2, m3] = [
+      const [m1, m2, m3, m4] = [
         await send(alice, bob, { message: 'b25l' }),
         await send(alice, bob, { message: 'dHdv' }),
         await send(alice, bob, { message: 'dGhyZWU=' }),
+        await send(alice, bob, { message: 'Zm91cg==' }),
       ];
 
-      const firstSocket = inbox(bob, (payload) => payload.id === m2.id);
-      await firstSocket.waitFor(3);
-      await waitUntil(async () => (await deliveriesOf(bob)).length === 2, 'the ack is written');
+      // m1 and m3 acknowledged: the prefix is m1 only, m3 waits for m2.
+      const firstSocket = inbox(bob, (p) => p.id === m1.id || p.id === m3.id);
+      await firstSocket.waitFor(4);
+      await ackedUpTo(bob, 1);
+      await quiet();
+      expect((await mailbox(bob)).acked_seq).toBe(1);
       firstSocket.detach();
 
       const nextSocket = inbox(bob, false);
-      await nextSocket.waitFor(2);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(firstSocket.ids()).toEqual([m1.id, m2.id, m3.id]);
-      expect(nextSocket.ids()).toEqual([m1.id, m3.id]);
-      expect(await messageRow(m2.id)).toMatchObject({ body: null, pending: 0 });
-      expect(await messageRow(m1.id)).toMatchObject({ body: 'b25l', pending: 1 });
+      await nextSocket.waitFor(3);
+      await quiet();
+      expect(firstSocket.ids()).toEqual([m1.id, m2.id, m3.id, m4.id]);
+      expect(nextSocket.ids()).toEqual([m2.id, m3.id, m4.id]);
     });
 
     it('gives a socket attached mid-stream the older messages first, then the live ones', async () => {
@@ -414,7 +465,7 @@ describe('DeliveryService', () => {
       for (const message of ['new0', 'new1', 'new2']) await send(alice, bob, { message });
 
       await bobsInbox.waitFor(6);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await quiet();
       expect(bobsInbox.bodies()).toEqual(['old0', 'old1', 'old2', 'new0', 'new1', 'new2']);
     });
 
@@ -426,12 +477,12 @@ describe('DeliveryService', () => {
       for (const message of ['x'.repeat(65537), 'é'.repeat(32769)]) {
         await expectRefusal(
           send(alice, bob, { message }),
-          InvalidInputError,
-          'message must be at most 65536 bytes',
+          MessageTooLargeError,
+          'message too large (max 65536 bytes)',
         );
       }
       expect(await sentBy(alice)).toBe(0);
-      expect(await mailbox(bob)).toEqual({ pending: 0, last_seq: 0 });
+      expect(await mailbox(bob)).toEqual({ last_seq: 0, acked_seq: 0, dropped: 0 });
 
       const atLimit = await send(alice, bob, { message: 'x'.repeat(65536) });
       expect((await messageRow(atLimit.id)).body).toHaveLength(65536);
@@ -445,11 +496,25 @@ describe('DeliveryService', () => {
 
       await expectRefusal(
         sendToGroup(mallory, groupId),
-        ForbiddenError,
+        SenderNotInGroupError,
         'you are not a member of that group',
       );
       expect(await sentBy(mallory)).toBe(0);
       expect(await deliveriesOf(bob)).toEqual([]);
+    });
+
+    it('refuses the first send after leaveGroup or removeGroupMember has answered', async () => {
+      const [alice, bob, carol] = await users('Alice', 'Bob', 'Carol');
+      const groupId = await groupOf(alice, bob, carol);
+      await w.groups.leave(bob, groupId);
+      await w.groups.removeMember(alice, groupId, carol.email);
+      for (const member of [bob, carol]) {
+        await expectRefusal(
+          sendToGroup(member, groupId),
+          SenderNotInGroupError,
+          'you are not a member of that group',
+        );
+      }
     });
 
     it('stores one message with one delivery per other member; the sender gets nothing', async () => {
@@ -461,14 +526,14 @@ describe('DeliveryService', () => {
 
       expect(receipt.id).toMatch(UUID);
       expect(await sentBy(alice)).toBe(1);
-      expect(await messageRow(receipt.id)).toMatchObject({ group_id: groupId, pending: 2 });
+      expect(await messageRow(receipt.id)).toMatchObject({ group_id: groupId });
       expect(await deliveriesOf(bob)).toEqual([{ seq: 1, message_id: receipt.id }]);
       expect(await deliveriesOf(carol)).toEqual([{ seq: 1, message_id: receipt.id }]);
       expect(await deliveriesOf(alice)).toEqual([]);
 
       await inboxes[1].waitFor(1);
       await inboxes[2].waitFor(1);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await quiet();
       const delivered = {
         event: 'groupChatMessage',
         payload: {
@@ -494,26 +559,20 @@ describe('DeliveryService', () => {
 
       const bobsInbox = inbox(bob);
       await bobsInbox.waitFor(1);
-      await waitUntil(async () => (await deliveriesOf(bob)).length === 0, "Bob's ack is written");
+      await ackedUpTo(bob, 1);
+      await w.retention.cleanAcknowledged();
+      expect(await deliveriesOf(bob)).toEqual([]);
       expect(await messageRow(receipt.id)).toMatchObject({
         body: 'Y2lwaGVydGV4dA==',
         message_type: '{"kind":"text"}',
-        pending: 1,
       });
-      expect(await mailbox(bob)).toEqual({ pending: 0, last_seq: 1 });
 
       const carolsInbox = inbox(carol);
       await carolsInbox.waitFor(1);
-      await waitUntil(
-        async () => (await deliveriesOf(carol)).length === 0,
-        "Carol's ack is written",
-      );
-      expect(await messageRow(receipt.id)).toMatchObject({
-        body: null,
-        message_type: null,
-        pending: 0,
-      });
-      expect(await mailbox(carol)).toEqual({ pending: 0, last_seq: 1 });
+      await ackedUpTo(carol, 1);
+      await w.retention.cleanAcknowledged();
+      expect(await deliveriesOf(carol)).toEqual([]);
+      expect(await messageRow(receipt.id)).toMatchObject({ body: null, message_type: null });
     });
 
     it('delivers to the members at the time of sending: not to later joiners, not after leaving', async () => {
@@ -529,13 +588,12 @@ describe('DeliveryService', () => {
       expect(await deliveriesOf(carol)).toEqual([{ seq: 1, message_id: before.id }]);
       expect(await deliveriesOf(alice)).toEqual([{ seq: 1, message_id: after.id }]);
       expect(await deliveriesOf(bob)).toEqual([{ seq: 1, message_id: before.id }]);
-      expect(await messageRow(after.id)).toMatchObject({ pending: 2 });
 
       const davesInbox = inbox(dave);
       const carolsInbox = inbox(carol);
       await davesInbox.waitFor(1);
       await carolsInbox.waitFor(1);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await quiet();
       expect(davesInbox.bodies()).toEqual(['YWZ0ZXI=']);
       expect(carolsInbox.bodies()).toEqual(['YmVmb3Jl']);
     });
@@ -559,32 +617,32 @@ describe('DeliveryService', () => {
 
   // Last: purging with a clock 31 days ahead empties this database's queues.
   describe('purgeExpired', () => {
-    it('deletes nothing younger than MESSAGE_RETENTION_DAYS, and everything older', async () => {
+    it('deletes nothing younger than MESSAGE_RETENTION_DAYS, everything older, and moves cursors over it', async () => {
       const [alice, bob, carol] = await users('Alice', 'Bob', 'Carol');
       const groupId = await groupOf(alice, bob, carol); // also makes Alice and Bob contacts
       await send(alice, bob);
       await sendToGroup(alice, groupId);
       const totals = async () =>
         (
-          await query<{ messages: number; deliveries: number; pending: number }>(
+          await query<{ messages: number; deliveries: number; backlog: number }>(
             `SELECT (SELECT count(*) FROM messages)::int AS messages,
                     (SELECT count(*) FROM deliveries)::int AS deliveries,
-                    (SELECT coalesce(sum(pending), 0) FROM mailboxes)::int AS pending`,
+                    (SELECT coalesce(sum(b.last_seq - coalesce(c.acked_seq, 0)), 0)
+                       FROM mailboxes b LEFT JOIN delivery_cursors c ON c.user_id = b.user_id)::int AS backlog`,
           )
         )[0];
       const before = await totals();
       expect(before.deliveries).toBeGreaterThanOrEqual(3);
-      expect(before.pending).toBe(before.deliveries);
 
       expect(w.h.config.MESSAGE_RETENTION_DAYS).toBe(30);
-      expect(await w.delivery.purgeExpired(new Date())).toBe(0);
+      expect(await w.retention.purgeExpired(new Date())).toBe(0);
       expect(await totals()).toEqual(before);
 
-      expect(await w.delivery.purgeExpired(new Date(Date.now() + 31 * DAY_MS))).toBe(
+      expect(await w.retention.purgeExpired(new Date(Date.now() + 31 * DAY_MS))).toBe(
         before.messages,
       );
-      expect(await totals()).toEqual({ messages: 0, deliveries: 0, pending: 0 });
-      expect(await mailbox(bob)).toEqual({ pending: 0, last_seq: 2 });
+      expect(await totals()).toEqual({ messages: 0, deliveries: 0, backlog: 0 });
+      expect(await mailbox(bob)).toEqual({ last_seq: 2, acked_seq: 2, dropped: 0 });
 
       // Purged means never delivered.
       const bobsInbox = inbox(bob);
@@ -594,61 +652,61 @@ describe('DeliveryService', () => {
   });
 });
 
-describe('DeliveryService with MAX_QUEUED_MESSAGES=3', () => {
-  const {
-    w,
-    users,
-    makeContacts,
-    groupOf,
-    send,
-    sendToGroup,
-    inbox,
-    deliveriesOf,
-    mailbox,
-    sentBy,
-  } = deliveryWorld({ MAX_QUEUED_MESSAGES: '3' });
+describe('fair queues (MAX_QUEUED_MESSAGES=3, MAX_QUEUED_PER_SENDER=2)', () => {
+  const world = deliveryWorld({ MAX_QUEUED_MESSAGES: '3', MAX_QUEUED_PER_SENDER: '2' });
+  const { w, users, makeContacts, groupOf, send, sendToGroup, inbox } = world;
+  const { deliveriesOf, mailbox, sentBy } = world;
 
-  it('refuses a 4th undelivered message to the same recipient, storing nothing for it', async () => {
-    const [alice, bob] = await users('Alice', 'Bob');
-    await makeContacts(alice, bob);
+  it('refuses a sender beyond their share of a queue, and anyone beyond the queue', async () => {
+    const [alice, carol, bob] = await users('Alice', 'Carol', 'Bob');
+    await makeContacts(bob, alice, carol);
     expect(w.h.config.MAX_QUEUED_MESSAGES).toBe(3);
 
     const accepted: SendReceipt[] = [];
-    for (let i = 0; i < 3; i++) accepted.push(await send(alice, bob, { clientMessageId: `m${i}` }));
-
+    for (let i = 0; i < 2; i++) accepted.push(await send(alice, bob, { clientMessageId: `m${i}` }));
+    // Alice has her share (2): she is refused, Carol is not.
     await expectRefusal(
-      send(alice, bob, { clientMessageId: 'm3' }),
-      ConflictError,
+      send(alice, bob, { clientMessageId: 'm2' }),
+      RecipientQueueFullError,
       'recipient queue full',
     );
-    expect(await sentBy(alice)).toBe(3);
+    const carols = await send(carol, bob);
+    // The queue is full (3): everyone is refused.
+    await expectRefusal(send(carol, bob), RecipientQueueFullError, 'recipient queue full');
+    expect(await sentBy(alice)).toBe(2);
     expect(await deliveriesOf(bob)).toHaveLength(3);
-    expect(await mailbox(bob)).toEqual({ pending: 3, last_seq: 3 });
     // A resend of a message already stored is not a new one.
-    expect(await send(alice, bob, { clientMessageId: 'm2' })).toEqual(accepted[2]);
+    expect(await send(alice, bob, { clientMessageId: 'm1' })).toEqual(accepted[1]);
 
-    // Once Bob acknowledges one, there is room again.
-    const bobsInbox = inbox(bob, (payload) => payload.id === accepted[0].id);
+    // Once Bob acknowledges, there is room again.
+    const bobsInbox = inbox(bob, (payload) => payload.id !== carols.id);
     await bobsInbox.waitFor(3);
-    await waitUntil(async () => (await mailbox(bob)).pending === 2, 'the ack is written');
-    const fourth = await send(alice, bob, { clientMessageId: 'm3' });
-    expect(await deliveriesOf(bob)).toEqual([
-      { seq: 2, message_id: accepted[1].id },
-      { seq: 3, message_id: accepted[2].id },
-      { seq: 4, message_id: fourth.id },
+    await waitUntil(async () => (await mailbox(bob)).acked_seq === 2, 'the ack is written');
+    const third = await send(alice, bob, { clientMessageId: 'm2' });
+    expect((await deliveriesOf(bob)).map((d) => d.message_id).slice(-2)).toEqual([
+      carols.id,
+      third.id,
     ]);
   });
 
-  it('refuses a group message as a whole when one member’s queue is full', async () => {
+  it('skips a group member whose queue is full, counts it, and tells them once they connect', async () => {
     const [alice, bob, carol] = await users('Alice', 'Bob', 'Carol');
     const groupId = await groupOf(alice, bob, carol);
-    for (let i = 0; i < 3; i++) await send(alice, bob);
+    const [dave] = await users('Dave');
+    await makeContacts(dave, bob);
+    for (let i = 0; i < 2; i++) await send(alice, bob);
+    await send(dave, bob); // Bob's queue is full now
 
-    await expectRefusal(sendToGroup(alice, groupId), ConflictError, 'recipient queue full');
+    const receipt = await sendToGroup(carol, groupId);
 
-    expect(await sentBy(alice)).toBe(3);
-    expect(await deliveriesOf(carol)).toEqual([]);
-    expect(await mailbox(carol)).toEqual({ pending: 0, last_seq: 0 });
-    expect(await mailbox(bob)).toEqual({ pending: 3, last_seq: 3 });
+    expect(await deliveriesOf(alice)).toEqual([{ seq: 1, message_id: receipt.id }]);
+    expect(await deliveriesOf(bob)).toHaveLength(3);
+    expect(await mailbox(bob)).toEqual({ last_seq: 3, acked_seq: 0, dropped: 1 });
+
+    const bobsInbox = inbox(bob, false);
+    await bobsInbox.waitFor(3);
+    await waitUntil(() => bobsInbox.dropped.length === 1, 'Bob is told');
+    expect(bobsInbox.dropped).toEqual([1]);
+    await waitUntil(async () => (await mailbox(bob)).dropped === 0, 'the count is reset');
   });
 });

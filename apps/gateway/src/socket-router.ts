@@ -1,0 +1,111 @@
+import { Injectable, Logger, OnModuleInit, SetMetadata, Type } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
+import { MESSAGE_MAPPING_METADATA, MESSAGE_METADATA } from '@nestjs/websockets/constants';
+import type { Socket } from 'socket.io';
+import type { AuthedSocket, AuthUser } from '@app/auth';
+import { AppExceptionFilter, AppValidationPipe, ErrorAck } from '@app/common';
+
+const SOCKET_HANDLERS = Symbol('bowl:socket-handlers');
+
+/**
+ * A class of socket event handlers: each `@SubscribeMessage(event)` method takes the
+ * authenticated user and the payload's validated DTO, and returns the OK ack's fields.
+ */
+export const SocketHandlers = (): ClassDecorator => SetMetadata(SOCKET_HANDLERS, true);
+
+export const isSocketHandlers = (cls: unknown): boolean =>
+  typeof cls === 'function' && Reflect.getMetadata(SOCKET_HANDLERS, cls) === true;
+
+type Handler = (user: AuthUser, dto: object) => Promise<object | void>;
+type Ack = (reply: object) => void;
+
+interface Route {
+  handle: Handler;
+  dto: Type<object>;
+}
+
+/**
+ * Routes every socket's events to the handlers, through the one validation pipe and the one error
+ * filter. It stands in for Nest's per-socket binding of gateway handlers, which builds an rxjs
+ * pipeline per event per socket (the largest part of a connection's memory in the bench): here
+ * each socket gets the same one listener, and a route is found per event in one shared map.
+ */
+@Injectable()
+export class SocketRouter implements OnModuleInit {
+  private readonly logger = new Logger('Sockets');
+  private readonly routes = new Map<string, Route>();
+  private readonly pipe = new AppValidationPipe();
+  private readonly filter = new AppExceptionFilter();
+
+  constructor(private readonly discovery: DiscoveryService) {}
+
+  onModuleInit(): void {
+    for (const wrapper of this.discovery.getProviders()) {
+      const { instance, metatype } = wrapper;
+      if (!instance || !isSocketHandlers(metatype)) continue;
+      const cls = metatype as Type<unknown>;
+      for (const { event, method } of socketHandlersOf(cls)) {
+        const dto = (Reflect.getMetadata('design:paramtypes', cls.prototype, method) ?? [])[1];
+        if (typeof dto !== 'function') throw new Error(`${cls.name}.${method} takes no DTO`);
+        if (this.routes.has(event)) throw new Error(`two handlers for "${event}"`);
+        const handle = (instance[method] as Handler).bind(instance);
+        this.routes.set(event, { handle, dto });
+      }
+    }
+  }
+
+  /** Installs the router on a connected socket. */
+  listen(socket: Socket): void {
+    socket.onAny(this.listener);
+  }
+
+  /** The one listener of every socket (created once; socket.io calls it with `this` = socket). */
+  private readonly listener = ((router: SocketRouter) =>
+    function (this: AuthedSocket, event: unknown, ...args: unknown[]) {
+      void router.dispatch(this, event, args);
+    })(this);
+
+  private async dispatch(socket: AuthedSocket, event: unknown, args: unknown[]): Promise<void> {
+    const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as Ack) : undefined;
+    // Anything but exactly one argument is not a payload object (the pipe says so).
+    const payload = args.length === 1 ? args[0] : args;
+    try {
+      // The event name is whatever JSON the client put first in the frame (`421[1,{}]`).
+      if (typeof event !== 'string') {
+        ack?.(unknownEvent('event name must be a string'));
+        return;
+      }
+      const route = this.routes.get(event);
+      if (!route) {
+        ack?.(unknownEvent(`unknown event ${JSON.stringify(event.slice(0, 64))}`));
+        return;
+      }
+      const dto = (await this.pipe.transform(payload, {
+        type: 'body',
+        metatype: route.dto,
+      })) as object;
+      const result = await route.handle(socket.data.user, dto);
+      ack?.({ status: 'OK', ...result });
+    } catch (err) {
+      try {
+        this.filter.answerSocket(err, socket, ack);
+      } catch (fatal) {
+        this.logger.error(`could not answer "${String(event)}": ${(fatal as Error).message}`);
+      }
+    }
+  }
+}
+
+function unknownEvent(error: string): ErrorAck {
+  return { status: 'ERROR', error, code: 'unknown_event' };
+}
+
+/** `@SubscribeMessage(event)` methods of a handler class. */
+export function socketHandlersOf(cls: Type<unknown>): { event: string; method: string }[] {
+  const proto = cls.prototype as object;
+  return Object.getOwnPropertyNames(proto).flatMap((method) => {
+    const fn = Object.getOwnPropertyDescriptor(proto, method)?.value as unknown;
+    if (typeof fn !== 'function' || !Reflect.getMetadata(MESSAGE_MAPPING_METADATA, fn)) return [];
+    return [{ event: Reflect.getMetadata(MESSAGE_METADATA, fn) as string, method }];
+  });
+}

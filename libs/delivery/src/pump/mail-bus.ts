@@ -1,0 +1,125 @@
+import { Logger } from '@nestjs/common';
+import type { Cluster, Redis } from 'ioredis';
+import { closeRedisClient } from '@app/database';
+import { ChatEvent, decodeNotice, encodeNotice, QueuedDelivery } from '../wire';
+
+export type NoticeHandler = (userId: string, delivery: QueuedDelivery) => void;
+
+/**
+ * "Recipient X has message seq N": published after a message is committed, heard only by the
+ * instances holding X's sockets (each watches the users it holds). It carries the encoded payload
+ * so the common case reads nothing; a missed or out-of-order notice only makes the pump read the
+ * queue, so notices are an optimisation and PostgreSQL stays the truth.
+ */
+export abstract class MailBus {
+  /** Notices this instance received (for /metrics: ≈ messages it delivered, whatever the fleet). */
+  received = 0;
+  protected handle: NoticeHandler = () => undefined;
+  protected resync: () => void = () => undefined;
+
+  /** Where notices for watched users go. */
+  onNotice(handler: NoticeHandler): void {
+    this.handle = handler;
+  }
+
+  /** Called when notices may have been lost (Redis came back): every pump re-reads its queue. */
+  onResync(handler: () => void): void {
+    this.resync = handler;
+  }
+
+  /** Starts receiving the user's notices; resolves once they are certain to arrive. */
+  abstract watch(userId: string): Promise<void>;
+  abstract unwatch(userId: string): void;
+  abstract publish(
+    recipients: [userId: string, seq: number][],
+    event: ChatEvent,
+    json: string,
+  ): Promise<void>;
+  async close(): Promise<void> {}
+}
+
+/** Single instance: notices stay in this process. */
+export class MemoryMailBus extends MailBus {
+  private readonly watched = new Set<string>();
+
+  async watch(userId: string): Promise<void> {
+    this.watched.add(userId);
+  }
+
+  unwatch(userId: string): void {
+    this.watched.delete(userId);
+  }
+
+  async publish(recipients: [string, number][], event: ChatEvent, json: string): Promise<void> {
+    for (const [userId, seq] of recipients) {
+      if (!this.watched.has(userId)) continue;
+      this.received++;
+      this.handle(userId, { seq, event, json });
+    }
+  }
+}
+
+/**
+ * Fleet: one sharded pub/sub channel per user (`<prefix>mail:{<userId>}`), subscribed by the
+ * instances holding that user's sockets, so a notice reaches only them (SPUBLISH/SSUBSCRIBE,
+ * Redis 7; on a Redis Cluster each channel lives on one shard). After an outage every pump
+ * re-reads its queue.
+ */
+export class RedisMailBus extends MailBus {
+  private readonly logger = new Logger('MailBus');
+  private readonly prefix: string;
+  private wasDown = false;
+
+  constructor(
+    private readonly publisher: Redis | Cluster,
+    private readonly subscriber: Redis | Cluster,
+    keyPrefix: string,
+  ) {
+    super();
+    this.prefix = `${keyPrefix}mail:{`;
+    subscriber.on('smessage', (channel: string, raw: string) => {
+      const delivery = decodeNotice(raw);
+      if (!delivery || !channel.startsWith(this.prefix)) return;
+      this.received++;
+      this.handle(channel.slice(this.prefix.length, -1), delivery);
+    });
+    subscriber.on('close', () => (this.wasDown = true));
+    subscriber.on('ready', () => {
+      if (!this.wasDown) return;
+      this.wasDown = false;
+      this.resync(); // notices published meanwhile were lost; the queues in PostgreSQL were not
+    });
+  }
+
+  private channel(userId: string): string {
+    return `${this.prefix}${userId}}`;
+  }
+
+  async watch(userId: string): Promise<void> {
+    await this.subscriber.ssubscribe(this.channel(userId));
+  }
+
+  unwatch(userId: string): void {
+    this.subscriber.sunsubscribe(this.channel(userId)).catch((err: Error) => {
+      // Redis is down: the subscription is gone with the connection anyway.
+      this.logger.debug(`unsubscribe failed: ${err.message}`);
+    });
+  }
+
+  async publish(recipients: [string, number][], event: ChatEvent, json: string): Promise<void> {
+    if (recipients.length === 1) {
+      const [[userId, seq]] = recipients;
+      await this.publisher.spublish(this.channel(userId), encodeNotice(seq, event, json));
+      return;
+    }
+    const pipeline = this.publisher.pipeline(); // a group message's notices in one write
+    for (const [userId, seq] of recipients) {
+      pipeline.spublish(this.channel(userId), encodeNotice(seq, event, json));
+    }
+    await pipeline.exec();
+  }
+
+  async close(): Promise<void> {
+    await closeRedisClient(this.subscriber);
+  }
+}
