@@ -44,8 +44,14 @@ export class UsersRepository {
     });
   }
 
-  findById(id: string): Promise<UserRecord | null> {
-    return this.prisma.user.findUnique({ where: { id }, select: PUBLIC_FIELDS });
+  /** On every handshake: a named statement on the pg pool, not a Prisma query (see PrismaService.pool). */
+  async findById(id: string): Promise<UserRecord | null> {
+    const { rows } = await this.prisma.pool.query<UserRecord>({
+      name: 'bowl_user_by_id',
+      text: 'SELECT id::text, email, name, public_key AS "publicKey" FROM users WHERE id = $1',
+      values: [id],
+    });
+    return rows[0] ?? null;
   }
 
   findByEmail(email: string): Promise<UserRecord | null> {

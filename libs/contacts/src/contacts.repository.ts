@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { UserRecord } from '@app/auth';
+import type { PublicProfile } from '@app/common';
 import { PrismaService } from '@app/database';
 
 export type Relation = 'contact' | 'requested' | 'requestedBy' | 'none';
@@ -109,12 +110,16 @@ export class ContactsRepository {
   }
 
   /** Requests waiting for `userId` to answer, oldest first, with the requester's profile. */
-  async pendingRequestsFor(userId: string) {
-    const rows = await this.prisma.contactRequest.findMany({
-      where: { addresseeId: userId },
-      orderBy: { createdAt: 'asc' },
-      select: { requester: { select: { name: true, email: true, publicKey: true } } },
+  async pendingRequestsFor(userId: string): Promise<PublicProfile[]> {
+    // On every connect: a named statement on the pg pool, not a Prisma query (see PrismaService.pool).
+    const { rows } = await this.prisma.pool.query<PublicProfile>({
+      name: 'bowl_pending_requests_for',
+      text: `SELECT u.name, u.email, u.public_key AS "publicKey"
+               FROM contact_requests r JOIN users u ON u.id = r.requester_id
+              WHERE r.addressee_id = $1
+              ORDER BY r.created_at`,
+      values: [userId],
     });
-    return rows.map((r) => r.requester);
+    return rows;
   }
 }

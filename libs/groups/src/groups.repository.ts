@@ -7,6 +7,14 @@ export interface GroupRecord {
   description: string;
 }
 
+/** An invitation as the invitee sees it (groupRequestReceived). */
+export interface GroupInvitation {
+  name: string;
+  description: string;
+  groupId: string;
+  encryptedGroupKey: string;
+}
+
 export interface MemberRecord {
   userId: string;
   name: string;
@@ -155,20 +163,16 @@ export class GroupsRepository {
   }
 
   /** Invitations waiting for the user's answer, oldest first. */
-  async pendingInvitesFor(userId: string) {
-    const rows = await this.prisma.groupInvite.findMany({
-      where: { inviteeId: userId },
-      orderBy: { createdAt: 'asc' },
-      select: {
-        encryptedGroupKey: true,
-        group: { select: { id: true, name: true, description: true } },
-      },
+  async pendingInvitesFor(userId: string): Promise<GroupInvitation[]> {
+    // On every connect: a named statement on the pg pool, not a Prisma query (see PrismaService.pool).
+    const { rows } = await this.prisma.pool.query<GroupInvitation>({
+      name: 'bowl_pending_invites_for',
+      text: `SELECT g.name, g.description, g.id AS "groupId", i.encrypted_group_key AS "encryptedGroupKey"
+               FROM group_invites i JOIN groups g ON g.id = i.group_id
+              WHERE i.invitee_id = $1
+              ORDER BY i.created_at`,
+      values: [userId],
     });
-    return rows.map((r) => ({
-      name: r.group.name,
-      description: r.group.description,
-      groupId: r.group.id,
-      encryptedGroupKey: r.encryptedGroupKey,
-    }));
+    return rows;
   }
 }

@@ -11,14 +11,9 @@ import {
 import { ContactsService } from '@app/contacts';
 import { PresenceService } from '@app/presence';
 import { CreateGroupDto, SendGroupRequestDto } from './dto/groups.dto';
-import { GroupsRepository, MemberRecord } from './groups.repository';
+import { GroupInvitation, GroupsRepository, MemberRecord } from './groups.repository';
 
-export interface GroupInvitation {
-  name: string;
-  description: string;
-  groupId: string;
-  encryptedGroupKey: string;
-}
+export type { GroupInvitation };
 
 const memberView = (m: MemberRecord) => ({
   name: m.name,

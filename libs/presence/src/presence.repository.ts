@@ -43,16 +43,21 @@ export class PresenceRepository {
    * The user's contacts (groupId null) and, per group they belong to, the other members
    * (a group with no one else appears once with userId null).
    */
-  chatsOf(userId: string): Promise<ChatRow[]> {
-    return this.prisma.$queryRaw<ChatRow[]>`
-      SELECT NULL::text AS "groupId", u.id::text AS "userId", u.email
-        FROM contacts c JOIN users u ON u.id = c.contact_id
-       WHERE c.user_id = ${userId}::uuid
-      UNION ALL
-      SELECT mine.group_id::text, u.id::text, u.email
-        FROM group_members mine
-        LEFT JOIN group_members other ON other.group_id = mine.group_id AND other.user_id <> mine.user_id
-        LEFT JOIN users u ON u.id = other.user_id
-       WHERE mine.user_id = ${userId}::uuid`;
+  async chatsOf(userId: string): Promise<ChatRow[]> {
+    // On every connect: a named statement on the pg pool, not a Prisma query (see PrismaService.pool).
+    const { rows } = await this.prisma.pool.query<ChatRow>({
+      name: 'bowl_chats_of',
+      text: `SELECT NULL::text AS "groupId", u.id::text AS "userId", u.email
+               FROM contacts c JOIN users u ON u.id = c.contact_id
+              WHERE c.user_id = $1
+             UNION ALL
+             SELECT mine.group_id::text, u.id::text, u.email
+               FROM group_members mine
+               LEFT JOIN group_members other ON other.group_id = mine.group_id AND other.user_id <> mine.user_id
+               LEFT JOIN users u ON u.id = other.user_id
+              WHERE mine.user_id = $1`,
+      values: [userId],
+    });
+    return rows;
   }
 }
