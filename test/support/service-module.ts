@@ -1,7 +1,7 @@
 import { Global, INestApplicationContext, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { AuthModule, AuthUser, UsersRepository } from '@app/auth';
-import { APP_CONFIG, AppConfig, Notifier } from '@app/common';
+import { APP_CONFIG, AppConfig, Metrics, NoMetrics, Notifier } from '@app/common';
 import { ContactsModule, ContactsService } from '@app/contacts';
 import { DatabaseModule, RedisModule } from '@app/database';
 import { DeliveryModule, DeliveryTransport, QueuedDelivery } from '@app/delivery';
@@ -105,8 +105,9 @@ export async function createServiceHarness(
       { provide: APP_CONFIG, useValue: config },
       { provide: Notifier, useValue: notifier },
       { provide: DeliveryTransport, useClass: FakeSocketTransport },
+      { provide: Metrics, useClass: NoMetrics },
     ],
-    exports: [APP_CONFIG, Notifier, DeliveryTransport],
+    exports: [APP_CONFIG, Notifier, DeliveryTransport, Metrics],
   })
   class TestGlobals {}
 

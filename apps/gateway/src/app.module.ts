@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { AuthModule } from '@app/auth';
-import { APP_CONFIG, AppConfig, Notifier } from '@app/common';
+import { APP_CONFIG, AppConfig, Metrics, Notifier } from '@app/common';
 import { ContactsModule } from '@app/contacts';
 import { DatabaseModule, RedisModule } from '@app/database';
 import { DeliveryModule, DeliveryTransport } from '@app/delivery';
@@ -13,6 +13,8 @@ import { ContactsGateway } from './contacts.gateway';
 import { GroupsGateway } from './groups.gateway';
 import { HealthController } from './health.controller';
 import { MessagesGateway } from './messages.gateway';
+import { MetricsController } from './metrics.controller';
+import { PrometheusMetrics } from './prometheus-metrics';
 import { SocketNotifier } from './socket-notifier';
 import { SocketRouter } from './socket-router';
 import { SocketTransport } from './socket-transport';
@@ -34,20 +36,22 @@ export class AppModule {
         DeliveryModule,
         PresenceModule.forRoot(),
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, MetricsController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         SocketNotifier,
         { provide: Notifier, useExisting: SocketNotifier },
         SocketTransport,
         { provide: DeliveryTransport, useExisting: SocketTransport },
+        PrometheusMetrics,
+        { provide: Metrics, useExisting: PrometheusMetrics },
         SocketRouter,
         ConnectionGateway,
         ContactsGateway,
         GroupsGateway,
         MessagesGateway,
       ],
-      exports: [APP_CONFIG, Notifier, DeliveryTransport],
+      exports: [APP_CONFIG, Notifier, DeliveryTransport, Metrics],
     };
   }
 }

@@ -12,6 +12,11 @@ export class SocketNotifier extends Notifier {
     this.server = server;
   }
 
+  /** Sockets connected to this instance. */
+  connectedSockets(): number {
+    return this.server?.engine.clientsCount ?? 0;
+  }
+
   toUsers(userIds: readonly string[], event: string, payload: object): void {
     if (!this.server || userIds.length === 0) return;
     this.server.to(userIds.map(userRoom)).emit(event, payload);

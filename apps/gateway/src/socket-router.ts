@@ -3,7 +3,7 @@ import { DiscoveryService } from '@nestjs/core';
 import { MESSAGE_MAPPING_METADATA, MESSAGE_METADATA } from '@nestjs/websockets/constants';
 import type { Socket } from 'socket.io';
 import type { AuthedSocket, AuthUser } from '@app/auth';
-import { AppExceptionFilter, AppValidationPipe, ErrorAck } from '@app/common';
+import { AppExceptionFilter, AppValidationPipe, ErrorAck, Metrics } from '@app/common';
 
 const SOCKET_HANDLERS = Symbol('bowl:socket-handlers');
 
@@ -37,7 +37,10 @@ export class SocketRouter implements OnModuleInit {
   private readonly pipe = new AppValidationPipe();
   private readonly filter = new AppExceptionFilter();
 
-  constructor(private readonly discovery: DiscoveryService) {}
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly metrics: Metrics,
+  ) {}
 
   onModuleInit(): void {
     for (const wrapper of this.discovery.getProviders()) {
@@ -66,29 +69,39 @@ export class SocketRouter implements OnModuleInit {
     })(this);
 
   private async dispatch(socket: AuthedSocket, event: unknown, args: unknown[]): Promise<void> {
-    const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as Ack) : undefined;
+    const client = typeof args[args.length - 1] === 'function' ? (args.pop() as Ack) : undefined;
+    let name = 'unknown'; // client-chosen names must not become metric labels
+    const ack = (reply: { status: string; code?: string }) => {
+      this.metrics.increment('bowl_socket_events_total', {
+        event: name,
+        outcome: reply.status === 'OK' ? 'ok' : (reply.code ?? 'error'),
+      });
+      client?.(reply);
+    };
     // Anything but exactly one argument is not a payload object (the pipe says so).
     const payload = args.length === 1 ? args[0] : args;
     try {
       // The event name is whatever JSON the client put first in the frame (`421[1,{}]`).
       if (typeof event !== 'string') {
-        ack?.(unknownEvent('event name must be a string'));
+        ack(unknownEvent('event name must be a string'));
         return;
       }
       const route = this.routes.get(event);
       if (!route) {
-        ack?.(unknownEvent(`unknown event ${JSON.stringify(event.slice(0, 64))}`));
+        ack(unknownEvent(`unknown event ${JSON.stringify(event.slice(0, 64))}`));
         return;
       }
+      name = event;
       const dto = (await this.pipe.transform(payload, {
         type: 'body',
         metatype: route.dto,
       })) as object;
       const result = await route.handle(socket.data.user, dto);
-      ack?.({ status: 'OK', ...result });
+      ack({ status: 'OK', ...result });
     } catch (err) {
       try {
-        this.filter.answerSocket(err, socket, ack);
+        // Without the client's callback, the filter emits `exception` instead of acking.
+        this.filter.answerSocket(err, socket, client && ack);
       } catch (fatal) {
         this.logger.error(`could not answer "${String(event)}": ${(fatal as Error).message}`);
       }

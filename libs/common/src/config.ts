@@ -95,6 +95,15 @@ export class Environment {
   @Matches(/^[\w:.-]{1,64}$/, { message: 'REDIS_KEY_PREFIX must be 1-64 of [A-Za-z0-9_:.-]' })
   REDIS_KEY_PREFIX = 'bowl:';
 
+  /**
+   * Bearer token that GET /metrics (Prometheus) requires; unset, /metrics answers 404. At least
+   * 16 characters.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
+  METRICS_TOKEN?: string;
+
   /** Folder of the embedded default (database, generated secret). */
   @IsString()
   @MaxLength(4096)
@@ -110,7 +119,11 @@ const REQUIRED_IN_PRODUCTION = ['DATABASE_URL', 'JWT_SECRET'] as const;
 
 /** Validates the environment; throws ConfigError with one line naming the offending variable. */
 export function loadEnvironment(env: NodeJS.ProcessEnv): Environment {
-  const known = Object.keys(new Environment()).concat(REQUIRED_IN_PRODUCTION, 'REDIS_URL');
+  const known = Object.keys(new Environment()).concat(
+    REQUIRED_IN_PRODUCTION,
+    'REDIS_URL',
+    'METRICS_TOKEN',
+  );
   const given = Object.fromEntries(
     Object.entries(env).filter(([k, v]) => known.includes(k) && v !== undefined && v !== ''),
   );

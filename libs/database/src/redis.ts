@@ -11,6 +11,9 @@ import Redis, { Cluster } from 'ioredis';
 
 const logger = new Logger('Redis');
 
+/** Errors seen on the connections to each dependency, for /metrics. */
+export const dependencyErrors = { database: 0, redis: 0 };
+
 /**
  * An ioredis client that survives an outage: it reconnects forever and reports errors instead of
  * crashing the process (an ioredis client without an `error` listener throws).
@@ -24,6 +27,7 @@ export function createRedisClient(url: string, name: string): Redis {
   });
   let down = false;
   client.on('error', (err) => {
+    dependencyErrors.redis++;
     if (!down) logger.warn(`${name}: ${err.message}`);
     down = true;
   });

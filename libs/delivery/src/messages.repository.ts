@@ -149,6 +149,7 @@ export class MessagesRepository {
       deliveries.push({
         seq: Number(r.seq),
         event: eventOf(r.group_id) satisfies ChatEvent,
+        sentAt: r.sent_at.getTime(),
         json: encodePayload({
           id: r.id,
           groupId: r.group_id,
@@ -218,6 +219,15 @@ export class MessagesRepository {
       total += rows[0].n;
       if (rows[0].n < batchSize) return total;
     }
+  }
+
+  /** Deliveries waiting in all queues after their recipient's cursor. */
+  async backlog(): Promise<number> {
+    const { rows } = await this.prisma.pool.query<{ n: string }>(
+      `SELECT COALESCE(sum(b.last_seq - COALESCE(c.acked_seq, 0)), 0) AS n
+         FROM mailboxes b LEFT JOIN delivery_cursors c ON c.user_id = b.user_id`,
+    );
+    return Number(rows[0].n);
   }
 
   /** Forgets `count` skipped messages once the user has been told about them. */

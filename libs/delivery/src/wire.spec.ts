@@ -42,20 +42,28 @@ describe('wire', () => {
 
   it('round-trips a notice, payload text untouched', () => {
     const json = encodePayload(message);
-    expect(decodeNotice(encodeNotice(42, 'groupChatMessage', json))).toEqual({
+    const sentAt = message.sentAt.getTime();
+    expect(decodeNotice(encodeNotice(42, { event: 'groupChatMessage', sentAt, json }))).toEqual({
       seq: 42,
       event: 'groupChatMessage',
+      sentAt,
       json,
     });
-    expect(decodeNotice(encodeNotice(1, 'contactChatMessage', '{}'))).toEqual({
-      seq: 1,
-      event: 'contactChatMessage',
-      json: '{}',
-    });
+    expect(
+      decodeNotice(encodeNotice(1, { event: 'contactChatMessage', sentAt: 7, json: '{} x' })),
+    ).toEqual({ seq: 1, event: 'contactChatMessage', sentAt: 7, json: '{} x' });
   });
 
-  it.each(['', 'x', '42', '42 7 {}', 'x 0 {}', '-1x 0 {}', '42 0{}', ' 0 {}'])(
-    'ignores %p, which is not a notice',
-    (raw) => expect(decodeNotice(raw)).toBeNull(),
-  );
+  it.each([
+    '',
+    'x',
+    '42',
+    '42 0 5',
+    '42 7 5 {}',
+    'x 0 5 {}',
+    '-1x 0 5 {}',
+    '42 0{}',
+    ' 0 5 {}',
+    '4 0 x {}',
+  ])('ignores %p, which is not a notice', (raw) => expect(decodeNotice(raw)).toBeNull());
 });

@@ -12,6 +12,8 @@ export interface QueuedDelivery {
   /** Position in the recipient's queue. */
   seq: number;
   event: ChatEvent;
+  /** When the message was committed (ms since the epoch), for latency figures. */
+  sentAt: number;
   /** The event's payload as JSON text (see encodePayload). */
   json: string;
 }
@@ -51,16 +53,19 @@ export function encodePayload(m: DeliveredMessage): string {
 
 const EVENTS: readonly ChatEvent[] = ['contactChatMessage', 'groupChatMessage'];
 
-/** A notice on a recipient's Redis channel: `<seq> <event index> <payload JSON>`. */
-export function encodeNotice(seq: number, event: ChatEvent, json: string): string {
-  return `${seq} ${EVENTS.indexOf(event)} ${json}`;
+/** A notice on a recipient's Redis channel: `<seq> <event index> <sentAt ms> <payload JSON>`. */
+export function encodeNotice(seq: number, d: Omit<QueuedDelivery, 'seq'>): string {
+  return `${seq} ${EVENTS.indexOf(d.event)} ${d.sentAt} ${d.json}`;
 }
 
 /** The notice's delivery, or null when the text is not a notice (it is then ignored). */
 export function decodeNotice(raw: string): QueuedDelivery | null {
   const first = raw.indexOf(' ');
+  const third = raw.indexOf(' ', first + 3);
   const seq = Number(raw.slice(0, first));
   const event = EVENTS[Number(raw.slice(first + 1, first + 2))];
-  if (first <= 0 || !Number.isSafeInteger(seq) || !event || raw[first + 2] !== ' ') return null;
-  return { seq, event, json: raw.slice(first + 3) };
+  const sentAt = Number(raw.slice(first + 3, third));
+  if (first <= 0 || raw[first + 2] !== ' ' || third < 0) return null;
+  if (!Number.isSafeInteger(seq) || !event || !Number.isSafeInteger(sentAt)) return null;
+  return { seq, event, sentAt, json: raw.slice(third + 1) };
 }

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import { closeRedisClient } from '@app/database';
-import { ChatEvent, decodeNotice, encodeNotice, QueuedDelivery } from '../wire';
+import { decodeNotice, encodeNotice, QueuedDelivery } from '../wire';
 
 export type NoticeHandler = (userId: string, delivery: QueuedDelivery) => void;
 
@@ -12,8 +12,6 @@ export type NoticeHandler = (userId: string, delivery: QueuedDelivery) => void;
  * queue, so notices are an optimisation and PostgreSQL stays the truth.
  */
 export abstract class MailBus {
-  /** Notices this instance received (for /metrics: ≈ messages it delivered, whatever the fleet). */
-  received = 0;
   protected handle: NoticeHandler = () => undefined;
   protected resync: () => void = () => undefined;
 
@@ -32,8 +30,7 @@ export abstract class MailBus {
   abstract unwatch(userId: string): void;
   abstract publish(
     recipients: [userId: string, seq: number][],
-    event: ChatEvent,
-    json: string,
+    delivery: Omit<QueuedDelivery, 'seq'>,
   ): Promise<void>;
   async close(): Promise<void> {}
 }
@@ -50,11 +47,10 @@ export class MemoryMailBus extends MailBus {
     this.watched.delete(userId);
   }
 
-  async publish(recipients: [string, number][], event: ChatEvent, json: string): Promise<void> {
+  async publish(recipients: [string, number][], d: Omit<QueuedDelivery, 'seq'>): Promise<void> {
     for (const [userId, seq] of recipients) {
       if (!this.watched.has(userId)) continue;
-      this.received++;
-      this.handle(userId, { seq, event, json });
+      this.handle(userId, { ...d, seq });
     }
   }
 }
@@ -80,7 +76,6 @@ export class RedisMailBus extends MailBus {
     subscriber.on('smessage', (channel: string, raw: string) => {
       const delivery = decodeNotice(raw);
       if (!delivery || !channel.startsWith(this.prefix)) return;
-      this.received++;
       this.handle(channel.slice(this.prefix.length, -1), delivery);
     });
     subscriber.on('close', () => (this.wasDown = true));
@@ -106,15 +101,15 @@ export class RedisMailBus extends MailBus {
     });
   }
 
-  async publish(recipients: [string, number][], event: ChatEvent, json: string): Promise<void> {
+  async publish(recipients: [string, number][], d: Omit<QueuedDelivery, 'seq'>): Promise<void> {
     if (recipients.length === 1) {
       const [[userId, seq]] = recipients;
-      await this.publisher.spublish(this.channel(userId), encodeNotice(seq, event, json));
+      await this.publisher.spublish(this.channel(userId), encodeNotice(seq, d));
       return;
     }
     const pipeline = this.publisher.pipeline(); // a group message's notices in one write
     for (const [userId, seq] of recipients) {
-      pipeline.spublish(this.channel(userId), encodeNotice(seq, event, json));
+      pipeline.spublish(this.channel(userId), encodeNotice(seq, d));
     }
     await pipeline.exec();
   }

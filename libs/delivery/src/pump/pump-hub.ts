@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { APP_CONFIG, AppConfig } from '@app/common';
+import { APP_CONFIG, AppConfig, Metrics } from '@app/common';
 import { GroupCommit } from '../group-commit';
 import { MessagesRepository } from '../messages.repository';
 import { DeliveryTransport } from './delivery-transport';
@@ -20,13 +20,12 @@ export class PumpHub implements OnModuleInit {
   private readonly acks: GroupCommit<[userId: string, seq: number], undefined>;
   private readonly ctx: PumpContext;
   private sweepTimer?: NodeJS.Timeout;
-  /** Messages delivered by this instance (each to however many sockets of its user). */
-  delivered = 0;
 
   constructor(
     private readonly messages: MessagesRepository,
     private readonly bus: MailBus,
     transport: DeliveryTransport,
+    private readonly metrics: Metrics,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.acks = new GroupCommit(async (batch) => {
@@ -55,12 +54,16 @@ export class PumpHub implements OnModuleInit {
         }
       },
       window: config.DELIVERY_WINDOW,
-      delivered: () => this.delivered++,
+      delivered: () => metrics.increment('bowl_messages_delivered_total'),
     };
   }
 
   onModuleInit(): void {
-    this.bus.onNotice((userId, delivery) => this.pumps.get(userId)?.notify(delivery));
+    this.bus.onNotice((userId, delivery) => {
+      this.metrics.increment('bowl_notices_received_total');
+      this.metrics.observe('bowl_notice_latency_seconds', (Date.now() - delivery.sentAt) / 1000);
+      this.pumps.get(userId)?.notify(delivery);
+    });
     this.bus.onResync(() => {
       for (const pump of this.pumps.values()) void pump.drain();
     });

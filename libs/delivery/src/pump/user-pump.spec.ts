@@ -8,6 +8,7 @@ const USER = 'user-1';
 const delivery = (seq: number): QueuedDelivery => ({
   seq,
   event: 'contactChatMessage',
+  sentAt: seq,
   json: `{"id":"message-${seq}"}`,
 });
 const range = (from: number, to: number) =>

@@ -41,6 +41,11 @@ export class RetentionService implements OnModuleInit, OnModuleDestroy {
     clearTimeout(this.purgeTimer); // clears an interval too
   }
 
+  /** Messages waiting in all queues, not acknowledged yet (for /metrics). */
+  backlog(): Promise<number> {
+    return this.messages.backlog();
+  }
+
   /** Deletes acknowledged deliveries and the ciphertext of fully acknowledged messages. */
   async cleanAcknowledged(): Promise<number> {
     try {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { AuthUser } from '@app/auth';
-import { APP_CONFIG, AppConfig } from '@app/common';
+import { APP_CONFIG, AppConfig, Metrics } from '@app/common';
 import {
   MessageTooLargeError,
   RecipientNotAContactError,
@@ -35,13 +35,17 @@ export class SendService {
   constructor(
     private readonly messages: MessagesRepository,
     private readonly bus: MailBus,
+    private readonly metrics: Metrics,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     const limits = {
       maxQueued: config.MAX_QUEUED_MESSAGES,
       senderShare: config.MAX_QUEUED_PER_SENDER,
     };
-    this.batcher = new GroupCommit((batch) => this.messages.storeBatch(batch, limits));
+    this.batcher = new GroupCommit((batch) => {
+      this.metrics.observe('bowl_store_batch_messages', batch.length);
+      return this.messages.storeBatch(batch, limits);
+    });
   }
 
   sendToContact(caller: AuthUser, dto: ContactChatMessageDto): Promise<SendReceipt> {
@@ -77,6 +81,7 @@ export class SendService {
       date: dto.date,
       time: dto.time,
     };
+    const started = performance.now();
     const outcome = await this.store(message);
     switch (outcome.kind) {
       case 'not_contact':
@@ -88,6 +93,8 @@ export class SendService {
       case 'duplicate':
         return { id: outcome.id, sentAt: outcome.sentAt.toISOString() };
     }
+    this.metrics.increment('bowl_messages_stored_total');
+    this.metrics.observe('bowl_message_store_seconds', (performance.now() - started) / 1000);
     if (outcome.recipients.length > 0) this.announce(caller, message, outcome);
     return { id: outcome.id, sentAt: outcome.sentAt.toISOString() };
   }
@@ -122,7 +129,11 @@ export class SendService {
       sentAt: stored.sentAt,
     });
     this.bus
-      .publish(stored.recipients, eventOf(message.groupId), json)
+      .publish(stored.recipients, {
+        event: eventOf(message.groupId),
+        sentAt: stored.sentAt.getTime(),
+        json,
+      })
       .catch((err: Error) =>
         this.logger.warn(`notice for message ${stored.id} not published: ${err.message}`),
       );
