@@ -4,3 +4,4 @@ export * from './dto';
 export * from './errors';
 export * from './validation';
 export * from './notifier';
+export * from './rate';

@@ -64,7 +64,10 @@ export class AppValidationPipe implements PipeTransform {
   }
 }
 
-/** JSON's own `__proto__`/`constructor` keys and NUL characters (PostgreSQL text refuses them). */
+/**
+ * JSON's own `__proto__`/`constructor` keys, NUL characters (PostgreSQL text refuses them) and,
+ * at any depth, lone surrogates (text that is not well-formed Unicode).
+ */
 function refuseWhatValidatorsCannotSee(payload: Record<string, unknown>): void {
   for (const key of HIDDEN_KEYS) {
     if (Object.prototype.hasOwnProperty.call(payload, key)) {
@@ -76,10 +79,44 @@ function refuseWhatValidatorsCannotSee(payload: Record<string, unknown>): void {
       throw new BadRequestException(`${key} must not contain NUL characters`);
     }
   }
+  const malformed = findLoneSurrogate(payload);
+  if (malformed !== undefined) {
+    throw new BadRequestException(`${malformed} must not contain lone surrogates`);
+  }
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+const LONE_SURROGATE = /\p{Cs}/u; // with the u flag a well-formed pair is one code point, not Cs
+
+/**
+ * The path (`name`, `messageType.parts[2]`) of the first string, or key, holding a lone
+ * surrogate. Iterative, so that deeply nested input cannot exhaust the stack.
+ */
+export function findLoneSurrogate(payload: Record<string, unknown>): string | undefined {
+  interface Node {
+    value: unknown;
+    key?: string | number;
+    parent?: Node;
+  }
+  const pathOf = (node: Node | undefined): string => {
+    let path = '';
+    for (let at = node; at?.parent; at = at.parent) {
+      path = typeof at.key === 'number' ? `[${at.key}]${path}` : `.${at.key}${path}`;
+    }
+    return path.replace(/^\./, '');
+  };
+  const pending: Node[] = [{ value: payload }];
+  for (let node = pending.pop(); node; node = pending.pop()) {
+    const { value } = node;
+    if (typeof value === 'string') {
+      if (LONE_SURROGATE.test(value)) return pathOf(node);
+    } else if (Array.isArray(value)) {
+      value.forEach((item, key) => pending.push({ value: item, key, parent: node }));
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value)) {
+        if (LONE_SURROGATE.test(key)) return `a key of ${pathOf(node) || 'the payload'}`;
+        pending.push({ value: item, key, parent: node });
+      }
+    }
+  }
+  return undefined;
 }
