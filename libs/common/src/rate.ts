@@ -25,3 +25,12 @@ export function parseRate(spec: string): Rate | null | undefined {
   if (count < 1 || periodMs < 1 || burst < 1) return undefined;
   return { count, periodMs, burst };
 }
+
+const DURATION = /^(\d+)(ms|s|m|h|d)?$/;
+
+/** Milliseconds of a duration setting: `3600` (seconds), `500ms`, `15m`, `1h`, `30d`. */
+export function durationMs(spec: string): number {
+  const match = DURATION.exec(spec.trim());
+  if (!match) throw new Error(`not a duration: ${spec}`);
+  return Number(match[1]) * UNIT_MS[(match[2] ?? 's') as keyof typeof UNIT_MS];
+}

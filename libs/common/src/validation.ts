@@ -120,3 +120,9 @@ export function findLoneSurrogate(payload: Record<string, unknown>): string | un
   }
   return undefined;
 }
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}

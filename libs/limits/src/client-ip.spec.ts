@@ -22,6 +22,7 @@ describe('clientIp', () => {
 describe('ipLimitKey', () => {
   it('counts IPv4 addresses one by one and IPv6 by /64', () => {
     expect(ipLimitKey('203.0.113.9')).toBe('203.0.113.9');
+    expect(ipLimitKey('::ffff:203.0.113.9')).toBe('203.0.113.9');
     expect(ipLimitKey('2001:db8:0:1:aaaa::1')).toBe('2001:db8:0:1::/64');
     expect(ipLimitKey('2001:db8:0:1:bbbb:cccc:dddd:eeee')).toBe('2001:db8:0:1::/64');
     expect(ipLimitKey('2001:db8::1')).toBe('2001:db8:0:0::/64');

@@ -25,8 +25,9 @@ export function clientIp(
  * subscriber usually holds a whole /64, so counting single addresses would count nothing).
  */
 export function ipLimitKey(ip: string): string {
-  if (!isIPv6(ip)) return ip;
-  return `${expandIPv6(ip).slice(0, 4).join(':')}::/64`;
+  const address = normalizeIp(ip);
+  if (!isIPv6(address)) return address;
+  return `${expandIPv6(address).slice(0, 4).join(':')}::/64`;
 }
 
 /** `::ffff:1.2.3.4` (IPv4 seen through an IPv6 socket) → `1.2.3.4`. */

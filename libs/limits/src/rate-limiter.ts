@@ -61,9 +61,25 @@ export class RateLimiter {
     if (wait > 0) throw new RateLimitedError(wait);
   }
 
-  /** Gives back one counted by `consume` (e.g. a login that turned out right). */
-  async refund(limit: LimitName, id: string): Promise<void> {
-    await this.take(limit, id, -1);
+  /**
+   * Counts one under each limit (one round trip each, in parallel). When any is over, gives back
+   * what was counted and throws RateLimitedError with the longest wait. Otherwise returns a way to
+   * give them back (e.g. once a login turns out right).
+   */
+  async consumeAll(
+    checks: readonly (readonly [LimitName, string])[],
+  ): Promise<() => Promise<void>> {
+    const waits = await Promise.all(checks.map(([limit, id]) => this.take(limit, id, 1)));
+    const counted = checks.filter((_, i) => waits[i] === 0);
+    const giveBack = async () => {
+      await Promise.all(counted.map(([limit, id]) => this.take(limit, id, -1)));
+    };
+    const wait = Math.max(...waits);
+    if (wait > 0) {
+      await giveBack();
+      throw new RateLimitedError(wait);
+    }
+    return giveBack;
   }
 
   /** 0 when allowed (and counted), else the ms to wait. A limit set to `off` always allows. */
