@@ -41,9 +41,9 @@ export function IsDisplayName(): PropertyDecorator {
     Transform(({ value }) => (typeof value === 'string' ? value.trim() : value)),
     IsString({ message: '$property must be a string' }),
     Length(1, 64, { message: '$property must be 1 to 64 characters' }),
-    // C0 and C1 controls; bidi embeddings, overrides and isolates, which can make a name
+    // Cc: C0 controls, DEL, C1 controls. Bidi embeddings, overrides and isolates can make a name
     // display as someone else's.
-    Matches(/^[^\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$/, {
+    Matches(/^[^\p{Cc}\u202a-\u202e\u2066-\u2069]*$/u, {
       message: '$property must not contain control or bidirectional override characters',
     }),
   );
