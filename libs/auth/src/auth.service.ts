@@ -1,8 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { ConflictError, InvalidInputError, Notifier, UnauthorizedError } from '@app/common';
+import { Notifier, UnauthorizedError } from '@app/common';
 import { ipLimitKey, RateLimiter } from '@app/limits';
-import { InvalidRefreshTokenError, WrongCurrentPasswordError } from './auth.errors';
+import {
+  EmailAlreadyRegisteredError,
+  InvalidPublicKeyError,
+  InvalidRefreshTokenError,
+  WrongCredentialsError,
+  WrongCurrentPasswordError,
+} from './auth.errors';
 import { LoginDto } from './dto/login.dto';
 import { RegisterDto } from './dto/register.dto';
 import { ChangePasswordDto } from './dto/tokens.dto';
@@ -76,7 +82,7 @@ export class AuthService {
       ['registerPerAccount', dto.email],
     ]);
     const problem = publicKeyProblem(dto.publicKey);
-    if (problem) throw new InvalidInputError(problem);
+    if (problem) throw new InvalidPublicKeyError(problem);
     let user: UserRecord;
     try {
       user = await this.users.create({
@@ -86,7 +92,7 @@ export class AuthService {
         publicKey: dto.publicKey,
       });
     } catch (err) {
-      if (err instanceof EmailTakenError) throw new ConflictError('email is already registered');
+      if (err instanceof EmailTakenError) throw new EmailAlreadyRegisteredError();
       throw err;
     }
     const tokens = await this.startSession({ ...user, passwordChangedAt: null });
@@ -105,7 +111,7 @@ export class AuthService {
     ]);
     const account = await this.users.findCredentials(dto.email);
     const valid = await verifyPassword(dto.password, account?.passwordHash ?? DUMMY_HASH);
-    if (!account || !valid) throw new UnauthorizedError('wrong email or password');
+    if (!account || !valid) throw new WrongCredentialsError();
     await giveBack();
     return this.startSession(account);
   }

@@ -88,33 +88,19 @@ function refuseWhatValidatorsCannotSee(payload: Record<string, unknown>): void {
 const LONE_SURROGATE = /\p{Cs}/u; // with the u flag a well-formed pair is one code point, not Cs
 
 /**
- * The path (`name`, `messageType.parts[2]`) of the first string, or key, holding a lone
- * surrogate. Iterative, so that deeply nested input cannot exhaust the stack.
+ * The top-level field (`payload` for a top-level key) holding, at any depth, a string or key with
+ * a lone surrogate. Iterative, so that deeply nested input cannot exhaust the stack.
  */
 export function findLoneSurrogate(payload: Record<string, unknown>): string | undefined {
-  interface Node {
-    value: unknown;
-    key?: string | number;
-    parent?: Node;
-  }
-  const pathOf = (node: Node | undefined): string => {
-    let path = '';
-    for (let at = node; at?.parent; at = at.parent) {
-      path = typeof at.key === 'number' ? `[${at.key}]${path}` : `.${at.key}${path}`;
-    }
-    return path.replace(/^\./, '');
-  };
-  const pending: Node[] = [{ value: payload }];
-  for (let node = pending.pop(); node; node = pending.pop()) {
-    const { value } = node;
+  const pending: { value: unknown; field: string }[] = [{ value: payload, field: 'payload' }];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const { value, field } = next;
     if (typeof value === 'string') {
-      if (LONE_SURROGATE.test(value)) return pathOf(node);
-    } else if (Array.isArray(value)) {
-      value.forEach((item, key) => pending.push({ value: item, key, parent: node }));
+      if (LONE_SURROGATE.test(value)) return field;
     } else if (value !== null && typeof value === 'object') {
-      for (const [key, item] of Object.entries(value)) {
-        if (LONE_SURROGATE.test(key)) return `a key of ${pathOf(node) || 'the payload'}`;
-        pending.push({ value: item, key, parent: node });
+      for (const [key, inner] of Object.entries(value)) {
+        if (LONE_SURROGATE.test(key)) return field;
+        pending.push({ value: inner, field: value === payload ? key : field });
       }
     }
   }
