@@ -174,8 +174,14 @@ describe('token expiry on sockets (JWT_TTL=2s)', () => {
     await db?.drop();
   });
 
+  /** Fresh tokens (registering hashes a password, slow enough on a busy machine to eat 2 s). */
+  async function refreshed(refreshToken: string) {
+    const res = await postJson(gateway.url, '/auth/refresh', { refreshToken });
+    return { token: res.body.accessToken as string, refreshToken: res.body.refreshToken as string };
+  }
+
   it('tells a socket "token expired" when its token expires, then disconnects it', async () => {
-    const user = await registerUser(gateway.url);
+    const user = await refreshed((await registerUser(gateway.url)).refreshToken);
     const socket = await connectRecording(gateway.url, user.token);
     expect(await socket.waitFor('sessionEnded', undefined, 5_000)).toEqual({
       reason: 'token expired',
@@ -184,11 +190,15 @@ describe('token expiry on sockets (JWT_TTL=2s)', () => {
   });
 
   it('renewToken moves the socket to a fresh token’s expiry; other tokens are refused', async () => {
-    const user = await registerUser(gateway.url);
-    const stranger = await registerUser(gateway.url);
+    const [registered, stranger] = await Promise.all([
+      registerUser(gateway.url),
+      registerUser(gateway.url),
+    ]);
+    const user = await refreshed(registered.refreshToken);
     const socket = await connectRecording(gateway.url, user.token);
     const unauthorized = { status: 'ERROR', error: 'unauthorized', code: 'unauthorized' };
-    expect(await emitAck(socket.socket, 'renewToken', { token: stranger.token })).toEqual(
+    const strangerToken = (await refreshed(stranger.refreshToken)).token;
+    expect(await emitAck(socket.socket, 'renewToken', { token: strangerToken })).toEqual(
       unauthorized,
     );
     expect(await emitAck(socket.socket, 'renewToken', { token: 'not.a.jwt' })).toEqual(
@@ -202,9 +212,9 @@ describe('token expiry on sockets (JWT_TTL=2s)', () => {
     // Renewing every 0.7 s keeps it connected for three token lifetimes.
     let refreshToken = user.refreshToken;
     for (let round = 0; round < 9; round++) {
-      const fresh = await postJson(gateway.url, '/auth/refresh', { refreshToken });
-      refreshToken = fresh.body.refreshToken as string;
-      const ack = await emitAck(socket.socket, 'renewToken', { token: fresh.body.accessToken });
+      const fresh = await refreshed(refreshToken);
+      refreshToken = fresh.refreshToken;
+      const ack = await emitAck(socket.socket, 'renewToken', { token: fresh.token });
       expect(ack).toEqual({ status: 'OK', expiresIn: expect.any(Number) });
       expect([1, 2]).toContain(ack.expiresIn);
       await new Promise((r) => setTimeout(r, 700));
@@ -218,7 +228,7 @@ describe('token expiry on sockets (JWT_TTL=2s)', () => {
   }, 30_000);
 
   it('tells its sockets "server shutting down" when the instance stops', async () => {
-    const user = await registerUser(gateway.url);
+    const user = await refreshed((await registerUser(gateway.url)).refreshToken);
     const socket = await connectRecording(gateway.url, user.token);
     await gateway.stop('SIGTERM');
     expect(socket.all('sessionEnded')).toEqual([{ reason: 'server shutting down' }]);
