@@ -15,6 +15,7 @@ import { ConnectionGateway } from '../apps/gateway/src/connection.gateway';
 import { ContactsGateway } from '../apps/gateway/src/contacts.gateway';
 import { GroupsGateway } from '../apps/gateway/src/groups.gateway';
 import { MessagesGateway } from '../apps/gateway/src/messages.gateway';
+import { SessionGateway } from '../apps/gateway/src/session.gateway';
 import { isSocketHandlers } from '../apps/gateway/src/socket-router';
 
 /**
@@ -25,8 +26,14 @@ import { isSocketHandlers } from '../apps/gateway/src/socket-router';
 const ROOT = path.join(__dirname, '..');
 const DOC_PATH = path.join(ROOT, 'docs/asyncapi.yaml');
 const SEED_PATH = path.join(__dirname, '../../shared/seed/socket-events-api.txt');
-const GATEWAYS = { ConnectionGateway, ContactsGateway, GroupsGateway, MessagesGateway };
-const GATEWAY_FILES = ['connection', 'contacts', 'groups', 'messages'].map(
+const GATEWAYS = {
+  ConnectionGateway,
+  ContactsGateway,
+  GroupsGateway,
+  MessagesGateway,
+  SessionGateway,
+};
+const GATEWAY_FILES = ['connection', 'contacts', 'groups', 'messages', 'session'].map(
   (n) => `${n}.gateway.ts`,
 );
 /** Socket.IO emits it itself for a refused handshake; no Bowl code names it. */

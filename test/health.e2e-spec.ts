@@ -37,7 +37,8 @@ describe('health endpoints', () => {
       await db.drop();
       const down = await getJson(`${app.url}/health/ready`);
       expect(down.status).toBe(503);
-      expect(down.body.details.database.status).toBe('down');
+      // Which dependency is down, never its error text (host and user names).
+      expect(down.body.details).toEqual({ database: { status: 'down' } });
       expect((await getJson(`${app.url}/health/live`)).status).toBe(200);
     } finally {
       await app.close();
@@ -67,8 +68,7 @@ describe('health endpoints', () => {
         (r) => r.status === 503,
       );
       expect(down.status).toBe(503);
-      expect(down.body.details.redis.status).toBe('down');
-      expect(down.body.details.database.status).toBe('up');
+      expect(down.body.details).toEqual({ database: { status: 'up' }, redis: { status: 'down' } });
 
       await redis.start();
       const back = await waitFor(

@@ -9,6 +9,7 @@ export interface TestUser {
   privateKey: webcrypto.CryptoKey;
   cryptoPublicKey: webcrypto.CryptoKey;
   token: string;
+  refreshToken: string;
 }
 
 const RSA_OAEP = {
@@ -34,13 +35,23 @@ export function uniqueEmail(prefix = 'user'): string {
   return `${prefix}${++counter}.${process.pid}.${Date.now()}@example.com`;
 }
 
-export async function postJson(baseUrl: string, path: string, body: unknown) {
+export async function postJson(
+  baseUrl: string,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
   const res = await fetch(`${baseUrl}${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  const text = await res.text();
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: (text ? JSON.parse(text) : {}) as Record<string, unknown>,
+  };
 }
 
 /**
@@ -69,6 +80,7 @@ export async function registerUser(
     privateKey: keys.privateKey,
     cryptoPublicKey: keys.publicKey,
     token: res.body.accessToken as string,
+    refreshToken: res.body.refreshToken as string,
   };
 }
 

@@ -15,6 +15,16 @@ export interface GatewayProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/**
+ * Every test client connects from 127.0.0.1, so per-address limits would count a whole test
+ * file as one client: they are off unless a test sets them (the tests of those limits do).
+ */
+export const PER_ADDRESS_LIMITS_OFF = {
+  RATE_LIMIT_REGISTER_PER_IP: 'off',
+  RATE_LIMIT_CONNECTIONS_PER_IP: 'off',
+  RATE_LIMIT_LOGIN_FAILURES_PER_IP: 'off',
+};
+
 export function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
     const server = createServer();
@@ -34,7 +44,13 @@ export async function startGateway(
   if (!existsSync(GATEWAY_MAIN)) throw new Error(`${GATEWAY_MAIN} is missing: run npm run build`);
   const port = options.port ?? (await freePort());
   const child = spawn(process.execPath, [GATEWAY_MAIN], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env, PORT: String(port) },
+    env: {
+      PATH: process.env.PATH ?? '',
+      LOG_LEVEL: 'warn',
+      ...PER_ADDRESS_LIMITS_OFF,
+      ...env,
+      PORT: String(port),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

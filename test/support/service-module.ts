@@ -1,7 +1,7 @@
 import { Global, INestApplicationContext, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { AuthModule, AuthUser, UsersRepository } from '@app/auth';
-import { APP_CONFIG, AppConfig, Metrics, NoMetrics, Notifier } from '@app/common';
+import { APP_CONFIG, AppConfig, Metrics, NoMetrics, Notifier, SessionEndReason } from '@app/common';
 import { ContactsModule, ContactsService } from '@app/contacts';
 import { DatabaseModule, RedisModule } from '@app/database';
 import { DeliveryModule, DeliveryTransport, QueuedDelivery } from '@app/delivery';
@@ -18,6 +18,18 @@ export class RecordingNotifier extends Notifier {
 
   toUsers(userIds: readonly string[], event: string, payload: object): void {
     this.sent.push({ userIds: [...userIds], event, payload: payload as Record<string, unknown> });
+  }
+
+  readonly ended: {
+    who: { userIds?: readonly string[]; sessionIds?: readonly string[] };
+    reason: SessionEndReason;
+  }[] = [];
+
+  endSessions(
+    who: { userIds?: readonly string[]; sessionIds?: readonly string[] },
+    reason: SessionEndReason,
+  ): void {
+    this.ended.push({ who, reason });
   }
 
   /** Payloads of `event` sent to `userId`. */
@@ -116,7 +128,11 @@ export async function createServiceHarness(
       TestGlobals,
       DatabaseModule.forRoot(config.DATABASE_URL),
       RedisModule.forRoot(config.REDIS_URL),
-      AuthModule.forRoot({ secret: config.JWT_SECRET, ttl: config.JWT_TTL }),
+      AuthModule.forRoot({
+        secret: config.JWT_SECRET,
+        ttl: config.JWT_TTL,
+        refreshTtl: config.REFRESH_TOKEN_TTL,
+      }),
       ContactsModule,
       GroupsModule,
       DeliveryModule,

@@ -3,6 +3,7 @@ import { Test, TestingModuleBuilder } from '@nestjs/testing';
 import { AppConfig, loadEnvironment } from '@app/common';
 import { AppModule } from '../../apps/gateway/src/app.module';
 import { configureApp } from '../../apps/gateway/src/create-app';
+import { PER_ADDRESS_LIMITS_OFF } from './gateway-process';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256!';
 
@@ -15,7 +16,7 @@ export interface TestApp {
 
 export function testConfig(databaseUrl: string, env: Record<string, string> = {}): AppConfig {
   return {
-    ...loadEnvironment({ LOG_LEVEL: 'error', ...env }),
+    ...loadEnvironment({ LOG_LEVEL: 'error', ...PER_ADDRESS_LIMITS_OFF, ...env }),
     DATABASE_URL: databaseUrl,
     JWT_SECRET: env.JWT_SECRET ?? TEST_JWT_SECRET,
   } as AppConfig;

@@ -115,6 +115,12 @@ async function run(settings: Settings): Promise<boolean> {
     DATABASE_URL: db.url,
     JWT_SECRET: randomBytes(32).toString('hex'),
     REDIS_KEY_PREFIX: prefix,
+    // Every bench client connects from 127.0.0.1, so the per-address limits are off; the per-user
+    // and per-socket ones are too high to refuse anything, but their checks still run and count.
+    RATE_LIMIT_REGISTER_PER_IP: 'off',
+    RATE_LIMIT_CONNECTIONS_PER_IP: 'off',
+    RATE_LIMIT_MESSAGES: '1000000/1s',
+    RATE_LIMIT_SOCKET_EVENTS: '1000000/1s',
   };
   log(
     `${settings.pairs} pairs × ${settings.messages} messages (window ${settings.window}), ` +

@@ -7,6 +7,7 @@ import { ContactsModule } from '@app/contacts';
 import { DatabaseModule, RedisModule } from '@app/database';
 import { DeliveryModule, DeliveryTransport } from '@app/delivery';
 import { GroupsModule } from '@app/groups';
+import { LimitsModule } from '@app/limits';
 import { PresenceModule } from '@app/presence';
 import { ConnectionGateway } from './connection.gateway';
 import { ContactsGateway } from './contacts.gateway';
@@ -15,6 +16,7 @@ import { HealthController } from './health.controller';
 import { MessagesGateway } from './messages.gateway';
 import { MetricsController } from './metrics.controller';
 import { PrometheusMetrics } from './prometheus-metrics';
+import { SessionGateway } from './session.gateway';
 import { SocketNotifier } from './socket-notifier';
 import { SocketRouter } from './socket-router';
 import { SocketTransport } from './socket-transport';
@@ -28,7 +30,12 @@ export class AppModule {
       imports: [
         DatabaseModule.forRoot(config.DATABASE_URL),
         RedisModule.forRoot(config.REDIS_URL),
-        AuthModule.forRoot({ secret: config.JWT_SECRET, ttl: config.JWT_TTL }),
+        AuthModule.forRoot({
+          secret: config.JWT_SECRET,
+          ttl: config.JWT_TTL,
+          refreshTtl: config.REFRESH_TOKEN_TTL,
+        }),
+        LimitsModule,
         TerminusModule.forRoot({ logger: false }),
         DiscoveryModule,
         ContactsModule,
@@ -50,6 +57,7 @@ export class AppModule {
         ContactsGateway,
         GroupsGateway,
         MessagesGateway,
+        SessionGateway,
       ],
       exports: [APP_CONFIG, Notifier, DeliveryTransport, Metrics],
     };

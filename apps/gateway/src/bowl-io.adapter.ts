@@ -2,14 +2,18 @@ import { INestApplicationContext, Logger } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type Redis from 'ioredis';
+import type { IncomingMessage } from 'node:http';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import type { Observable } from 'rxjs';
 import type { Server, ServerOptions, Socket } from 'socket.io';
 import { closeRedisClient, createRedisClient } from '@app/database';
+import { originAllowed } from './http-hardening';
 
 export interface BowlIoOptions {
   /** Largest socket.io frame accepted; a bigger one closes that connection, nothing else. */
   maxHttpBufferSize: number;
+  /** Browser origins allowed besides the server's own (CORS_ORIGINS); true for any. */
+  allowedOrigins: string[] | true;
   /** With a Redis URL, room emits reach sockets on every instance of the fleet. */
   redisUrl?: string;
   redisKeyPrefix: string;
@@ -61,10 +65,14 @@ export class BowlIoAdapter extends IoAdapter {
   }
 
   createIOServer(port: number, options?: ServerOptions): Server {
+    const { allowedOrigins } = this.options;
     const server: Server = super.createIOServer(port, {
       ...options,
       maxHttpBufferSize: this.options.maxHttpBufferSize,
-      cors: { origin: true },
+      cors:
+        allowedOrigins === true || allowedOrigins.length ? { origin: allowedOrigins } : undefined,
+      allowRequest: (req: IncomingMessage, answer: (err: string | null, ok: boolean) => void) =>
+        answer(null, originAllowed(req.headers.origin, req.headers.host, allowedOrigins)),
     });
     if (this.adapterFactory) {
       server.adapter(this.adapterFactory);

@@ -6,7 +6,7 @@ import {
   WebSocketGateway,
 } from '@nestjs/websockets';
 import type { Server } from 'socket.io';
-import { AuthedSocket, AuthService, socketAuthMiddleware, userRoom } from '@app/auth';
+import { AuthedSocket, SocketSessions, userRoom } from '@app/auth';
 import { ContactsService } from '@app/contacts';
 import { PumpHub, SendService } from '@app/delivery';
 import { GroupsService } from '@app/groups';
@@ -29,7 +29,7 @@ export class ConnectionGateway
   private readonly disconnecting = new Set<Promise<void>>();
 
   constructor(
-    private readonly auth: AuthService,
+    private readonly sessions: SocketSessions,
     private readonly notifier: SocketNotifier,
     private readonly router: SocketRouter,
     private readonly presence: PresenceService,
@@ -41,7 +41,7 @@ export class ConnectionGateway
 
   afterInit(server: Server): void {
     this.server = server;
-    server.use(socketAuthMiddleware(this.auth));
+    server.use(this.sessions.handshake());
     this.notifier.attach(server);
     this.presence.trackLocalSockets(function* () {
       for (const socket of server.of('/').sockets.values() as Iterable<AuthedSocket>) {
@@ -52,6 +52,7 @@ export class ConnectionGateway
 
   handleConnection(socket: AuthedSocket): Promise<void> {
     this.router.listen(socket);
+    this.sessions.opened(socket);
     return this.welcome(socket).catch((err: Error) => {
       this.logger.error(`connect of user ${socket.data.user.id} failed: ${err.message}`, err.stack);
       socket.disconnect(true); // the client reconnects and tries again
@@ -60,6 +61,7 @@ export class ConnectionGateway
 
   handleDisconnect(socket: AuthedSocket): Promise<void> {
     const { user } = socket.data;
+    this.sessions.closed(socket);
     this.hub.detach(user.id, socket);
     const done = this.presence
       .disconnected(user, socket.id)
@@ -73,6 +75,7 @@ export class ConnectionGateway
 
   /** Disconnects this instance's sockets cleanly (presence, acks) before connections close. */
   async beforeApplicationShutdown(): Promise<void> {
+    this.server?.local.emit('sessionEnded', { reason: 'server shutting down' });
     this.server?.local.disconnectSockets(true);
     await Promise.all([...this.disconnecting]);
     await this.presence.stop().catch(() => undefined);

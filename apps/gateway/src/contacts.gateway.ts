@@ -1,6 +1,7 @@
 import { SubscribeMessage } from '@nestjs/websockets';
 import type { AuthUser } from '@app/auth';
 import { ContactsService, EmailDto } from '@app/contacts';
+import { RateLimit } from './rate-limit';
 import { SocketHandlers } from './socket-router';
 
 @SocketHandlers()
@@ -8,6 +9,7 @@ export class ContactsGateway {
   constructor(private readonly contacts: ContactsService) {}
 
   @SubscribeMessage('sendContactRequest')
+  @RateLimit('contactRequest')
   sendContactRequest(user: AuthUser, dto: EmailDto) {
     return this.contacts.sendRequest(user, dto.email);
   }

@@ -9,6 +9,7 @@ import {
 } from '@app/common';
 import { AppModule } from './app.module';
 import { BowlIoAdapter } from './bowl-io.adapter';
+import { allowedOrigins, hardenHttp } from './http-hardening';
 
 /**
  * A socket.io frame above this closes its connection. Messages up to it but above
@@ -24,15 +25,20 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   return configureApp(app, config);
 }
 
-/** Pipes, filters and the socket.io adapter (also used by tests that build the module themselves). */
+/**
+ * HTTP hardening, pipes, filters and the socket.io adapter (also used by tests that build the
+ * module themselves).
+ */
 export async function configureApp(
   app: INestApplication,
   config: AppConfig,
 ): Promise<INestApplication> {
+  hardenHttp(app, config);
   app.useGlobalPipes(new AppValidationPipe());
   app.useGlobalFilters(new AppExceptionFilter());
   const io = new BowlIoAdapter(app, {
     maxHttpBufferSize: Math.max(MAX_FRAME_BYTES, config.MAX_MESSAGE_BYTES + 16 * 1024),
+    allowedOrigins: allowedOrigins(config.CORS_ORIGINS),
     redisUrl: config.REDIS_URL,
     redisKeyPrefix: config.REDIS_KEY_PREFIX,
   });

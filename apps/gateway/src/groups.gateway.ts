@@ -7,6 +7,7 @@ import {
   GroupsService,
   SendGroupRequestDto,
 } from '@app/groups';
+import { RateLimit } from './rate-limit';
 import { SocketHandlers } from './socket-router';
 
 @SocketHandlers()
@@ -19,6 +20,7 @@ export class GroupsGateway {
   }
 
   @SubscribeMessage('sendGroupRequest')
+  @RateLimit('groupInvitation')
   sendGroupRequest(user: AuthUser, dto: SendGroupRequestDto) {
     return this.groups.invite(user, dto);
   }

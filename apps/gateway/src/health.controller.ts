@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Optional } from '@nestjs/common';
+import { Controller, Get, Inject, Logger, Optional } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type Redis from 'ioredis';
 import { PrismaService, REDIS } from '@app/database';
@@ -7,6 +7,8 @@ const CHECK_TIMEOUT_MS = 1500;
 
 @Controller('health')
 export class HealthController {
+  private readonly logger = new Logger('Health');
+
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
@@ -21,7 +23,10 @@ export class HealthController {
     return this.health.check([]);
   }
 
-  /** Every dependency answers: PostgreSQL, and Redis when the fleet uses it. 503 otherwise. */
+  /**
+   * Every dependency answers: PostgreSQL, and Redis when the fleet uses it. 503 otherwise, naming
+   * the one that is down but not its error (which can hold host and user names): that is logged.
+   */
   @Get('ready')
   @HealthCheck()
   ready() {
@@ -37,7 +42,8 @@ export class HealthController {
       await withTimeout(ping(), CHECK_TIMEOUT_MS);
       return indicator.up();
     } catch (err) {
-      return indicator.down({ message: (err as Error).message });
+      this.logger.warn(`readiness: ${key} is down: ${(err as Error).message}`);
+      return indicator.down();
     }
   }
 }

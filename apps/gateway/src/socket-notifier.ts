@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Server } from 'socket.io';
-import { userRoom } from '@app/auth';
-import { Notifier } from '@app/common';
+import { sessionRoom, userRoom } from '@app/auth';
+import { Notifier, SessionEndReason } from '@app/common';
 
 /** Notifier over socket.io rooms; with the Redis adapter a room spans the whole fleet. */
 @Injectable()
@@ -20,5 +20,19 @@ export class SocketNotifier extends Notifier {
   toUsers(userIds: readonly string[], event: string, payload: object): void {
     if (!this.server || userIds.length === 0) return;
     this.server.to(userIds.map(userRoom)).emit(event, payload);
+  }
+
+  endSessions(
+    who: { userIds?: readonly string[]; sessionIds?: readonly string[] },
+    reason: SessionEndReason,
+  ): void {
+    const rooms = [
+      ...(who.userIds ?? []).map(userRoom),
+      ...(who.sessionIds ?? []).map(sessionRoom),
+    ];
+    if (!this.server || rooms.length === 0) return;
+    // Both go through the adapter in this order, so every instance tells before it disconnects.
+    this.server.to(rooms).emit('sessionEnded', { reason });
+    this.server.in(rooms).disconnectSockets(true);
   }
 }

@@ -4,24 +4,28 @@ import { MESSAGE_MAPPING_METADATA, MESSAGE_METADATA } from '@nestjs/websockets/c
 import type { Socket } from 'socket.io';
 import type { AuthedSocket, AuthUser } from '@app/auth';
 import { AppExceptionFilter, AppValidationPipe, ErrorAck, Metrics } from '@app/common';
+import { LimitName, RateLimiter } from '@app/limits';
+import { rateLimitOf } from './rate-limit';
 
 const SOCKET_HANDLERS = Symbol('bowl:socket-handlers');
 
 /**
  * A class of socket event handlers: each `@SubscribeMessage(event)` method takes the
- * authenticated user and the payload's validated DTO, and returns the OK ack's fields.
+ * authenticated user, the payload's validated DTO (and the socket, for the few that need it), and
+ * returns the OK ack's fields. `@RateLimit(limit)` on a method counts it against its user's limit.
  */
 export const SocketHandlers = (): ClassDecorator => SetMetadata(SOCKET_HANDLERS, true);
 
 export const isSocketHandlers = (cls: unknown): boolean =>
   typeof cls === 'function' && Reflect.getMetadata(SOCKET_HANDLERS, cls) === true;
 
-type Handler = (user: AuthUser, dto: object) => Promise<object | void>;
+type Handler = (user: AuthUser, dto: object, socket: AuthedSocket) => Promise<object | void>;
 type Ack = (reply: object) => void;
 
 interface Route {
   handle: Handler;
   dto: Type<object>;
+  limit?: LimitName;
 }
 
 /**
@@ -40,6 +44,7 @@ export class SocketRouter implements OnModuleInit {
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly metrics: Metrics,
+    private readonly limits: RateLimiter,
   ) {}
 
   onModuleInit(): void {
@@ -52,7 +57,7 @@ export class SocketRouter implements OnModuleInit {
         if (typeof dto !== 'function') throw new Error(`${cls.name}.${method} takes no DTO`);
         if (this.routes.has(event)) throw new Error(`two handlers for "${event}"`);
         const handle = (instance[method] as Handler).bind(instance);
-        this.routes.set(event, { handle, dto });
+        this.routes.set(event, { handle, dto, limit: rateLimitOf(instance[method]) });
       }
     }
   }
@@ -81,6 +86,8 @@ export class SocketRouter implements OnModuleInit {
     // Anything but exactly one argument is not a payload object (the pipe says so).
     const payload = args.length === 1 ? args[0] : args;
     try {
+      // Every event counts against its socket's own bucket; over it: ERROR `rate limited`.
+      this.limits.consumeLocal(socket.data);
       // The event name is whatever JSON the client put first in the frame (`421[1,{}]`).
       if (typeof event !== 'string') {
         ack(unknownEvent('event name must be a string'));
@@ -92,11 +99,12 @@ export class SocketRouter implements OnModuleInit {
         return;
       }
       name = event;
+      if (route.limit) await this.limits.consume(route.limit, socket.data.user.id);
       const dto = (await this.pipe.transform(payload, {
         type: 'body',
         metatype: route.dto,
       })) as object;
-      const result = await route.handle(socket.data.user, dto);
+      const result = await route.handle(socket.data.user, dto, socket);
       ack({ status: 'OK', ...result });
     } catch (err) {
       try {

@@ -1,27 +1,42 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { JwtModule, JwtSignOptions } from '@nestjs/jwt';
+import { JwtModule } from '@nestjs/jwt';
+import { durationMs } from '@app/common';
+import { LimitsModule } from '@app/limits';
 import { AuthController } from './auth.controller';
-import { AuthService } from './auth.service';
+import { AUTH_SETTINGS, AuthService } from './auth.service';
+import { RefreshTokensRepository } from './refresh-tokens.repository';
+import { SessionExpiry } from './session-expiry';
+import { SocketSessions } from './socket-auth';
 import { UsersRepository } from './users.repository';
 
 @Module({})
 export class AuthModule {
-  static forRoot(options: { secret: string; ttl: string }): DynamicModule {
-    const expiresIn = /^\d+$/.test(options.ttl)
-      ? Number(options.ttl)
-      : (options.ttl as JwtSignOptions['expiresIn']);
+  /** `ttl` and `refreshTtl` are duration settings (JWT_TTL, REFRESH_TOKEN_TTL). */
+  static forRoot(options: { secret: string; ttl: string; refreshTtl: string }): DynamicModule {
+    const accessTtlSeconds = Math.max(1, Math.ceil(durationMs(options.ttl) / 1000));
     return {
       module: AuthModule,
       global: true,
       imports: [
+        LimitsModule,
         JwtModule.register({
           secret: options.secret,
-          signOptions: { expiresIn, algorithm: 'HS256' },
+          signOptions: { expiresIn: accessTtlSeconds, algorithm: 'HS256' },
         }),
       ],
       controllers: [AuthController],
-      providers: [AuthService, UsersRepository],
-      exports: [AuthService, UsersRepository],
+      providers: [
+        {
+          provide: AUTH_SETTINGS,
+          useValue: { accessTtlSeconds, refreshTtlMs: durationMs(options.refreshTtl) },
+        },
+        AuthService,
+        UsersRepository,
+        RefreshTokensRepository,
+        SessionExpiry,
+        SocketSessions,
+      ],
+      exports: [AuthService, UsersRepository, SocketSessions],
     };
   }
 }

@@ -1,10 +1,26 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { ConflictError, InvalidInputError, UnauthorizedError } from '@app/common';
-import { RegisterDto } from './dto/register.dto';
+import { Notifier, UnauthorizedError } from '@app/common';
+import { ipLimitKey, RateLimiter } from '@app/limits';
+import {
+  EmailAlreadyRegisteredError,
+  InvalidPublicKeyError,
+  InvalidRefreshTokenError,
+  WrongCredentialsError,
+  WrongCurrentPasswordError,
+} from './auth.errors';
 import { LoginDto } from './dto/login.dto';
+import { RegisterDto } from './dto/register.dto';
+import { ChangePasswordDto } from './dto/tokens.dto';
 import { DUMMY_HASH, hashPassword, verifyPassword } from './password';
 import { publicKeyProblem } from './public-key';
+import { RefreshTokensRepository } from './refresh-tokens.repository';
+import {
+  accessTokenIssuedAt,
+  issuedBeforePasswordChange,
+  newRefreshToken,
+  parseRefreshToken,
+} from './tokens';
 import { EmailTakenError, UserRecord, UsersRepository } from './users.repository';
 
 /** Who is on the other end of a request or socket, as proven by the access token. */
@@ -13,23 +29,60 @@ export interface AuthUser {
   email: string;
 }
 
+/** What a verified access token proves. */
+export interface Session {
+  user: AuthUser;
+  /** The signed-in session (refresh token family) the token was issued for. */
+  sessionId?: string;
+  /** The token's expiry, in seconds since the epoch (`exp`). */
+  expiresAt: number;
+}
+
+/** What signing in, registering and refreshing hand out. */
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+  /** Lifetime of the access token, in seconds. */
+  expiresIn: number;
+}
+
+export interface AuthSettings {
+  accessTtlSeconds: number;
+  refreshTtlMs: number;
+}
+export const AUTH_SETTINGS = Symbol('AUTH_SETTINGS');
+
 interface TokenClaims {
   sub: string;
   email: string;
+  sid?: string;
+  iat: number;
+  exp: number;
 }
+
+type TokenSubject = { id: string; email: string; passwordChangedAt: Date | null };
 
 @Injectable()
 export class AuthService {
   constructor(
     private readonly users: UsersRepository,
+    private readonly sessions: RefreshTokensRepository,
     private readonly jwt: JwtService,
+    private readonly limits: RateLimiter,
+    private readonly notifier: Notifier,
+    @Inject(AUTH_SETTINGS) private readonly settings: AuthSettings,
   ) {}
 
   async register(
     dto: RegisterDto,
-  ): Promise<{ accessToken: string; user: { name: string; email: string } }> {
+    ip: string,
+  ): Promise<TokenPair & { user: { name: string; email: string } }> {
+    await this.limits.consumeAll([
+      ['registerPerIp', ipLimitKey(ip)],
+      ['registerPerAccount', dto.email],
+    ]);
     const problem = publicKeyProblem(dto.publicKey);
-    if (problem) throw new InvalidInputError(problem);
+    if (problem) throw new InvalidPublicKeyError(problem);
     let user: UserRecord;
     try {
       user = await this.users.create({
@@ -39,24 +92,94 @@ export class AuthService {
         publicKey: dto.publicKey,
       });
     } catch (err) {
-      if (err instanceof EmailTakenError) throw new ConflictError('email is already registered');
+      if (err instanceof EmailTakenError) throw new EmailAlreadyRegisteredError();
       throw err;
     }
+    const tokens = await this.startSession({ ...user, passwordChangedAt: null });
+    return { ...tokens, user: { name: user.name, email: user.email } };
+  }
+
+  /**
+   * Each attempt is counted as a failure for the address and the client before the password is
+   * checked (so parallel guesses are counted too), and given back when it was right. Unknown
+   * addresses are treated exactly like known ones.
+   */
+  async login(dto: LoginDto, ip: string): Promise<TokenPair> {
+    const giveBack = await this.limits.consumeAll([
+      ['loginFailurePerAccount', dto.email],
+      ['loginFailurePerIp', ipLimitKey(ip)],
+    ]);
+    const account = await this.users.findCredentials(dto.email);
+    const valid = await verifyPassword(dto.password, account?.passwordHash ?? DUMMY_HASH);
+    if (!account || !valid) throw new WrongCredentialsError();
+    await giveBack();
+    return this.startSession(account);
+  }
+
+  /**
+   * A new access token and a new refresh token for the session; the presented one stops working.
+   * Presenting one that was already rotated (a copy in other hands) ends the whole session.
+   */
+  async refresh(refreshToken: string): Promise<TokenPair> {
+    const presented = parseRefreshToken(refreshToken);
+    if (!presented) throw new InvalidRefreshTokenError();
+    const { sessionId } = presented;
+    const next = newRefreshToken(sessionId);
+    const result = await this.sessions.rotate(
+      sessionId,
+      presented.secretHash,
+      next.secretHash,
+      this.refreshExpiry(),
+    );
+    if (result.outcome === 'reused') {
+      await this.sessions.delete(sessionId);
+      this.notifier.endSessions({ sessionIds: [sessionId] }, 'logged out');
+    }
+    if (result.outcome !== 'rotated') throw new InvalidRefreshTokenError();
+    const subject = await this.users.findTokenSubject(result.userId);
+    if (!subject) throw new InvalidRefreshTokenError();
     return {
-      accessToken: await this.issueToken(user),
-      user: { name: user.name, email: user.email },
+      accessToken: await this.issueAccessToken(subject, sessionId),
+      refreshToken: next.token,
+      expiresIn: this.settings.accessTtlSeconds,
     };
   }
 
-  async login(dto: LoginDto): Promise<{ accessToken: string }> {
-    const account = await this.users.findCredentials(dto.email);
-    const valid = await verifyPassword(dto.password, account?.passwordHash ?? DUMMY_HASH);
-    if (!account || !valid) throw new UnauthorizedError('wrong email or password');
-    return { accessToken: await this.issueToken(account) };
+  /** Ends the session of this refresh token and disconnects its sockets; idempotent. */
+  async logout(refreshToken: string): Promise<void> {
+    const presented = parseRefreshToken(refreshToken);
+    if (!presented) return;
+    if (await this.sessions.delete(presented.sessionId, presented.secretHash)) {
+      this.notifier.endSessions({ sessionIds: [presented.sessionId] }, 'logged out');
+    }
   }
 
-  /** The user a token proves, or UnauthorizedError for a missing, forged, expired or stale one. */
-  async authenticate(token: unknown): Promise<AuthUser> {
+  /**
+   * With the current password (counted like a login failure when wrong): sets the new one, ends
+   * every session of the user (refresh tokens, sockets on every instance), and makes every access
+   * token issued before now unusable.
+   */
+  async changePassword(accessToken: unknown, dto: ChangePasswordDto, ip: string): Promise<void> {
+    const { user } = await this.authenticate(accessToken);
+    const giveBack = await this.limits.consumeAll([
+      ['loginFailurePerAccount', user.email],
+      ['loginFailurePerIp', ipLimitKey(ip)],
+    ]);
+    const account = await this.users.findCredentialsById(user.id);
+    if (!account) throw new UnauthorizedError();
+    if (!(await verifyPassword(dto.currentPassword, account.passwordHash))) {
+      throw new WrongCurrentPasswordError();
+    }
+    await giveBack();
+    await this.users.changePassword(user.id, await hashPassword(dto.newPassword));
+    this.notifier.endSessions({ userIds: [user.id] }, 'password changed');
+  }
+
+  /**
+   * What a token proves, or UnauthorizedError for a missing, forged, expired or stale one (its
+   * user is gone, or changed the password after it was issued).
+   */
+  async authenticate(token: unknown): Promise<Session> {
     if (typeof token !== 'string' || token.length === 0 || token.length > 4096) {
       throw new UnauthorizedError();
     }
@@ -66,12 +189,42 @@ export class AuthService {
     } catch {
       throw new UnauthorizedError();
     }
-    const user = await this.users.findById(claims.sub);
-    if (!user) throw new UnauthorizedError(); // e.g. the database was reset
-    return { id: user.id, email: user.email };
+    const subject = await this.users.findTokenSubject(claims.sub);
+    if (!subject || issuedBeforePasswordChange(claims.iat, subject.passwordChangedAt)) {
+      throw new UnauthorizedError();
+    }
+    return {
+      user: { id: subject.id, email: subject.email },
+      sessionId: claims.sid,
+      expiresAt: claims.exp,
+    };
   }
 
-  private issueToken(user: { id: string; email: string }): Promise<string> {
-    return this.jwt.signAsync({ sub: user.id, email: user.email } satisfies TokenClaims);
+  private async startSession(subject: TokenSubject): Promise<TokenPair> {
+    const refresh = newRefreshToken();
+    await this.sessions.create({
+      id: refresh.sessionId,
+      userId: subject.id,
+      tokenHash: refresh.secretHash,
+      expiresAt: this.refreshExpiry(),
+    });
+    return {
+      accessToken: await this.issueAccessToken(subject, refresh.sessionId),
+      refreshToken: refresh.token,
+      expiresIn: this.settings.accessTtlSeconds,
+    };
+  }
+
+  private issueAccessToken(subject: TokenSubject, sessionId: string): Promise<string> {
+    return this.jwt.signAsync({
+      sub: subject.id,
+      email: subject.email,
+      sid: sessionId,
+      iat: accessTokenIssuedAt(Date.now(), subject.passwordChangedAt),
+    } satisfies Omit<TokenClaims, 'exp'>);
+  }
+
+  private refreshExpiry(): Date {
+    return new Date(Date.now() + this.settings.refreshTtlMs);
   }
 }

@@ -10,6 +10,21 @@ export interface UserRecord {
 
 const PUBLIC_FIELDS = { id: true, email: true, name: true, publicKey: true } as const;
 
+/** What logging in, issuing tokens and changing the password need. */
+export interface Credentials {
+  id: string;
+  email: string;
+  passwordHash: string;
+  passwordChangedAt: Date | null;
+}
+
+const CREDENTIALS = {
+  id: true,
+  email: true,
+  passwordHash: true,
+  passwordChangedAt: true,
+} as const;
+
 export class EmailTakenError extends Error {}
 
 @Injectable()
@@ -35,13 +50,42 @@ export class UsersRepository {
     }
   }
 
-  findCredentials(
-    email: string,
-  ): Promise<{ id: string; email: string; passwordHash: string } | null> {
-    return this.prisma.user.findUnique({
-      where: { email },
-      select: { id: true, email: true, passwordHash: true },
+  findCredentials(email: string): Promise<Credentials | null> {
+    return this.prisma.user.findUnique({ where: { email }, select: CREDENTIALS });
+  }
+
+  findCredentialsById(id: string): Promise<Credentials | null> {
+    return this.prisma.user.findUnique({ where: { id }, select: CREDENTIALS });
+  }
+
+  /**
+   * Who a token names, with what decides whether the token is still good. On every handshake: a
+   * named statement on the pg pool, not a Prisma query (see PrismaService.pool).
+   */
+  async findTokenSubject(
+    id: string,
+  ): Promise<{ id: string; email: string; passwordChangedAt: Date | null } | null> {
+    const { rows } = await this.prisma.pool.query<{
+      id: string;
+      email: string;
+      passwordChangedAt: Date | null;
+    }>({
+      name: 'bowl_token_subject',
+      text: 'SELECT id::text, email, password_changed_at AS "passwordChangedAt" FROM users WHERE id = $1',
+      values: [id],
     });
+    return rows[0] ?? null;
+  }
+
+  /** Sets a new password, dated now, and ends every signed-in session (refresh tokens) of the user. */
+  async changePassword(id: string, passwordHash: string): Promise<void> {
+    await this.prisma.$transaction([
+      this.prisma.user.update({
+        where: { id },
+        data: { passwordHash, passwordChangedAt: new Date() },
+      }),
+      this.prisma.refreshToken.deleteMany({ where: { userId: id } }),
+    ]);
   }
 
   /** On every handshake: a named statement on the pg pool, not a Prisma query (see PrismaService.pool). */

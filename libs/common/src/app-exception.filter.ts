@@ -9,6 +9,7 @@ const HTTP_STATUS: Record<ErrorKind, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  rate_limited: 429,
 };
 
 export interface ErrorAck {
@@ -49,9 +50,14 @@ export class AppExceptionFilter implements ExceptionFilter {
     }
     const resolved = this.resolve(exception);
     if (host.getType() === 'http') {
-      const res = host
-        .switchToHttp()
-        .getResponse<{ status(code: number): { json(body: unknown): void } }>();
+      const res = host.switchToHttp().getResponse<{
+        setHeader(name: string, value: string): void;
+        status(code: number): { json(body: unknown): void };
+      }>();
+      const retryAfterMs = resolved.details?.retryAfterMs;
+      if (typeof retryAfterMs === 'number') {
+        res.setHeader('Retry-After', String(Math.ceil(retryAfterMs / 1000)));
+      }
       res.status(resolved.httpStatus).json({
         statusCode: resolved.httpStatus,
         ...resolved.body,

@@ -1,4 +1,5 @@
 import { ConfigError, loadEnvironment } from './config';
+import { parseRate } from './rate';
 
 describe('loadEnvironment', () => {
   it('applies the documented defaults', () => {
@@ -46,5 +47,25 @@ describe('loadEnvironment', () => {
     expect(() =>
       loadEnvironment({ NODE_ENV: 'production', DATABASE_URL: 'postgres://h/db' }),
     ).toThrow('JWT_SECRET is required when NODE_ENV=production');
+  });
+});
+
+describe('rate limit settings', () => {
+  it('reads count/period, an optional burst, and off', () => {
+    expect(parseRate('100/1h')).toEqual({ count: 100, periodMs: 3_600_000, burst: 100 });
+    expect(parseRate('20/1s burst 200')).toEqual({ count: 20, periodMs: 1000, burst: 200 });
+    expect(parseRate('off')).toBeNull();
+    expect(parseRate('0/1s')).toBeUndefined();
+    expect(parseRate('ten per second')).toBeUndefined();
+  });
+
+  it('has a well-formed default for every limit, and refuses a malformed one by name', () => {
+    const env = loadEnvironment({});
+    const limits = Object.entries(env).filter(([name]) => name.startsWith('RATE_LIMIT_'));
+    expect(limits.length).toBe(10);
+    for (const [, spec] of limits) expect(parseRate(spec as string)).toBeTruthy();
+    expect(() => loadEnvironment({ RATE_LIMIT_MESSAGES: '20 a second' })).toThrow(
+      'RATE_LIMIT_MESSAGES must look like 100/1h, 20/1s burst 200 or off',
+    );
   });
 });

@@ -9,8 +9,10 @@ import {
   MaxLength,
   Min,
   MinLength,
+  registerDecorator,
   validateSync,
 } from 'class-validator';
+import { parseRate } from './rate';
 import { validationMessage } from './validation';
 
 export const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
@@ -18,6 +20,24 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+
+const DURATION = /^\d+(ms|s|m|h|d)?$/;
+
+/** A rate limit setting: `<count>/<period>`, `<count>/<period> burst <n>` or `off` (see rate.ts). */
+function IsRate(): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isRate',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: {
+        message: '$property must look like 100/1h, 20/1s burst 200 or off',
+      },
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && parseRate(value) !== undefined,
+      },
+    });
+}
 
 /** Every setting Bowl reads from the environment, with its rule and default. */
 export class Environment {
@@ -44,8 +64,71 @@ export class Environment {
   @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
   JWT_SECRET?: string;
 
-  @Matches(/^\d+(ms|s|m|h|d)?$/, { message: 'JWT_TTL must look like 3600, 15m, 1h or 7d' })
+  @Matches(DURATION, { message: 'JWT_TTL must look like 3600, 15m, 1h or 7d' })
   JWT_TTL = '1h';
+
+  /** Lifetime of a refresh token; each refresh hands out a new one with a new lifetime. */
+  @Matches(DURATION, { message: 'REFRESH_TOKEN_TTL must look like 3600, 12h or 30d' })
+  REFRESH_TOKEN_TTL = '30d';
+
+  /**
+   * Browser origins allowed to call the HTTP API and open sockets, comma-separated
+   * (`https://chat.example.com,https://app.example.com`, or `*`). Empty: the same origin only.
+   */
+  @Matches(/^(\*|https?:\/\/[^\s,/]+(,https?:\/\/[^\s,/]+)*)?$/, {
+    message: 'CORS_ORIGINS must be comma-separated origins like https://chat.example.com, or *',
+  })
+  CORS_ORIGINS = '';
+
+  /**
+   * How many reverse proxies (nginx, an ingress) stand in front: the client address is taken
+   * from X-Forwarded-For that many hops from the right. 0: the socket's own remote address.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10)
+  TRUST_PROXY = 0;
+
+  /** Chat messages per user, fleet-wide. */
+  @IsRate()
+  RATE_LIMIT_MESSAGES = '20/1s burst 200';
+
+  /** Contact requests sent per user, fleet-wide. */
+  @IsRate()
+  RATE_LIMIT_CONTACT_REQUESTS = '100/1h';
+
+  /** Group invitations sent per user, fleet-wide. */
+  @IsRate()
+  RATE_LIMIT_GROUP_INVITATIONS = '200/1h';
+
+  /** Events of any kind per socket (counted on its instance). */
+  @IsRate()
+  RATE_LIMIT_SOCKET_EVENTS = '50/1s burst 300';
+
+  /** New socket connections per user, fleet-wide. */
+  @IsRate()
+  RATE_LIMIT_CONNECTIONS_PER_USER = '30/1m';
+
+  /** New socket connections per client address, fleet-wide. */
+  @IsRate()
+  RATE_LIMIT_CONNECTIONS_PER_IP = '300/1m';
+
+  /** Registrations per client address. */
+  @IsRate()
+  RATE_LIMIT_REGISTER_PER_IP = '20/1h';
+
+  /** Registration attempts per email address (registered or not). */
+  @IsRate()
+  RATE_LIMIT_REGISTER_PER_ACCOUNT = '5/1h';
+
+  /** Failed logins (and password changes) per client address. */
+  @IsRate()
+  RATE_LIMIT_LOGIN_FAILURES_PER_IP = '50/15m';
+
+  /** Failed logins (and password changes) per email address, whether it exists or not. */
+  @IsRate()
+  RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT = '5/15m';
 
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'log';

@@ -1,4 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
+import { domainToASCII } from 'node:url';
 import { Transform } from 'class-transformer';
 import {
   IsEmail,
@@ -10,12 +11,21 @@ import {
   ValidationOptions,
 } from 'class-validator';
 
-/** Emails are compared trimmed and lower-cased everywhere. */
+/**
+ * The one spelling of an address that uniqueness and lookups use: trimmed, NFKC (so a full-width
+ * `ｘ` is an `x`), lower-cased, and an internationalised domain in punycode (`bücher.example` →
+ * `xn--bcher-kva.example`), as DNS knows it.
+ */
 export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
+  const folded = email.trim().normalize('NFKC').toLowerCase();
+  const at = folded.lastIndexOf('@');
+  if (at < 0) return folded;
+  const domain = folded.slice(at + 1);
+  const ascii = /^[\x21-\x7e]*$/.test(domain) ? domain : domainToASCII(domain);
+  return ascii ? `${folded.slice(0, at + 1)}${ascii}` : folded;
 }
 
-/** A valid e-mail address, normalised (trimmed, lower-cased) before it reaches a service. */
+/** A valid e-mail address, normalised (see normalizeEmail) before it reaches a service. */
 export function IsNormalizedEmail(): PropertyDecorator {
   return applyDecorators(
     Transform(({ value }) => (typeof value === 'string' ? normalizeEmail(value) : value)),
@@ -25,12 +35,17 @@ export function IsNormalizedEmail(): PropertyDecorator {
   );
 }
 
-/** A display name: 1–64 characters after trimming. */
+/** A display name (user or group): 1–64 characters after trimming, no control or bidi override. */
 export function IsDisplayName(): PropertyDecorator {
   return applyDecorators(
     Transform(({ value }) => (typeof value === 'string' ? value.trim() : value)),
     IsString({ message: '$property must be a string' }),
     Length(1, 64, { message: '$property must be 1 to 64 characters' }),
+    // Cc: C0 controls, DEL, C1 controls. Bidi embeddings, overrides and isolates can make a name
+    // display as someone else's.
+    Matches(/^[^\p{Cc}\u202a-\u202e\u2066-\u2069]*$/u, {
+      message: '$property must not contain control or bidirectional override characters',
+    }),
   );
 }
 

@@ -2,7 +2,8 @@
  * A refusal the client can act on. Services throw these; AppExceptionFilter turns them into an
  * ERROR ack on a socket or the matching 4xx over HTTP. Anything else is an internal error.
  */
-export type ErrorKind = 'invalid' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict';
+export type ErrorKind =
+  'invalid' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'rate_limited';
 
 export class DomainError extends Error {
   /**

@@ -5,3 +5,4 @@ export * from './errors';
 export * from './validation';
 export * from './notifier';
 export * from './metrics';
+export * from './rate';

@@ -1,3 +1,7 @@
+/** Why the server ends a socket's session on purpose (S→C `sessionEnded`). */
+export type SessionEndReason =
+  'token expired' | 'logged out' | 'password changed' | 'server shutting down';
+
 /**
  * Pushes a server → client event to every socket of the given users, on whichever instance of the
  * fleet they are connected (best effort: what must not be lost is stored and replayed on connect).
@@ -5,4 +9,13 @@
  */
 export abstract class Notifier {
   abstract toUsers(userIds: readonly string[], event: string, payload: object): void;
+
+  /**
+   * Tells every socket of these users, or of these signed-in sessions, `sessionEnded {reason}`
+   * and disconnects it, on every instance of the fleet.
+   */
+  abstract endSessions(
+    who: { userIds?: readonly string[]; sessionIds?: readonly string[] },
+    reason: SessionEndReason,
+  ): void;
 }

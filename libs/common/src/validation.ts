@@ -64,7 +64,10 @@ export class AppValidationPipe implements PipeTransform {
   }
 }
 
-/** JSON's own `__proto__`/`constructor` keys and NUL characters (PostgreSQL text refuses them). */
+/**
+ * JSON's own `__proto__`/`constructor` keys, NUL characters (PostgreSQL text refuses them) and,
+ * at any depth, lone surrogates (text that is not well-formed Unicode).
+ */
 function refuseWhatValidatorsCannotSee(payload: Record<string, unknown>): void {
   for (const key of HIDDEN_KEYS) {
     if (Object.prototype.hasOwnProperty.call(payload, key)) {
@@ -76,6 +79,32 @@ function refuseWhatValidatorsCannotSee(payload: Record<string, unknown>): void {
       throw new BadRequestException(`${key} must not contain NUL characters`);
     }
   }
+  const malformed = findLoneSurrogate(payload);
+  if (malformed !== undefined) {
+    throw new BadRequestException(`${malformed} must not contain lone surrogates`);
+  }
+}
+
+const LONE_SURROGATE = /\p{Cs}/u; // with the u flag a well-formed pair is one code point, not Cs
+
+/**
+ * The top-level field (`payload` for a top-level key) holding, at any depth, a string or key with
+ * a lone surrogate. Iterative, so that deeply nested input cannot exhaust the stack.
+ */
+export function findLoneSurrogate(payload: Record<string, unknown>): string | undefined {
+  const pending: { value: unknown; field: string }[] = [{ value: payload, field: 'payload' }];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const { value, field } = next;
+    if (typeof value === 'string') {
+      if (LONE_SURROGATE.test(value)) return field;
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, inner] of Object.entries(value)) {
+        if (LONE_SURROGATE.test(key)) return field;
+        pending.push({ value: inner, field: value === payload ? key : field });
+      }
+    }
+  }
+  return undefined;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

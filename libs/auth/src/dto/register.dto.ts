@@ -1,5 +1,13 @@
+import { applyDecorators } from '@nestjs/common';
 import { IsString, Length } from 'class-validator';
 import { IsBase64Text, IsDisplayName, IsNormalizedEmail } from '@app/common';
+
+/** A password being chosen (register, password change): 10 to 1024 characters. */
+export const IsNewPassword = () =>
+  applyDecorators(
+    IsString({ message: '$property must be a string' }),
+    Length(10, 1024, { message: '$property must be 10 to 1024 characters' }),
+  );
 
 export class RegisterDto {
   @IsDisplayName()
@@ -8,8 +16,7 @@ export class RegisterDto {
   @IsNormalizedEmail()
   email: string;
 
-  @IsString({ message: 'password must be a string' })
-  @Length(10, 1024, { message: 'password must be 10 to 1024 characters' })
+  @IsNewPassword()
   password: string;
 
   @IsBase64Text(4096)
