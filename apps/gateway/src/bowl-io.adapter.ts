@@ -3,6 +3,7 @@ import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type Redis from 'ioredis';
 import type { Server, ServerOptions } from 'socket.io';
+import { guard } from '@app/common';
 import { closeRedisClient, createRedisClient } from '@app/database';
 
 export interface BowlIoOptions {
@@ -54,9 +55,12 @@ export class BowlIoAdapter extends IoAdapter {
     });
     if (this.adapterFactory) {
       server.adapter(this.adapterFactory);
-      server
-        .of('/')
-        .adapter.on('error', (err: Error) => this.logger.warn(`adapter: ${err.message}`));
+      server.of('/').adapter.on(
+        'error',
+        guard('the socket.io adapter error listener', (err: Error) =>
+          this.logger.warn(`adapter: ${err.message}`),
+        ),
+      );
     }
     return server;
   }

@@ -2,12 +2,14 @@ import { BeforeApplicationShutdown, Logger } from '@nestjs/common';
 import { OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit } from '@nestjs/websockets';
 import type { Server } from 'socket.io';
 import { AuthedSocket, AuthService, socketAuthMiddleware, userRoom } from '@app/auth';
+import { guard, logOnly } from '@app/common';
 import { ContactsService } from '@app/contacts';
 import { DeliveryService, DeliverySink, MailboxPump } from '@app/delivery';
 import { GroupsService } from '@app/groups';
 import { PresenceService } from '@app/presence';
 import { BowlGateway } from './bowl-gateway.decorator';
 import { SocketNotifier } from './socket-notifier';
+import { answerUnknownEvents } from './unknown-events';
 
 /** How long a delivered message waits for the client's ack before we stop listening for it. */
 const DELIVERY_ACK_TIMEOUT_MS = 60_000;
@@ -38,7 +40,11 @@ export class ConnectionGateway
 
   afterInit(server: Server): void {
     this.server = server;
-    server.use(socketAuthMiddleware(this.auth));
+    server.use(
+      guard('the handshake', socketAuthMiddleware(this.auth), (_, _socket, next) =>
+        next(new Error('internal error')),
+      ),
+    );
     this.notifier.attach(server);
   }
 
@@ -53,7 +59,7 @@ export class ConnectionGateway
   }
 
   handleDisconnect(socket: AuthedSocket): Promise<void> {
-    const done = this.farewell(socket).finally(() => this.disconnecting.delete(done));
+    const done = this.guardedFarewell(socket).finally(() => this.disconnecting.delete(done));
     this.disconnecting.add(done);
     return done;
   }
@@ -68,24 +74,7 @@ export class ConnectionGateway
 
   private async welcome(socket: AuthedSocket): Promise<MailboxPump | undefined> {
     const { user } = socket.data;
-    // The event name is whatever JSON the client put first in the frame (`421[1,{}]` names a
-    // number): nothing here may assume a string, since a throw in this listener ends the process.
-    socket.onAny((event: unknown, ...args: unknown[]) => {
-      const ack = args[args.length - 1];
-      if (typeof ack !== 'function') return;
-      if (typeof event !== 'string') {
-        ack({ status: 'ERROR', error: 'event name must be a string', code: 'unknown_event' });
-        return;
-      }
-      // Every known event has a handler on the socket; anything else must not leave a client waiting.
-      if (socket.listenerCount(event) === 0) {
-        ack({
-          status: 'ERROR',
-          error: `unknown event ${JSON.stringify(event.slice(0, 64))}`,
-          code: 'unknown_event',
-        });
-      }
-    });
+    socket.onAny(guard('the catch-all listener', answerUnknownEvents(socket)));
     await socket.join(userRoom(user.id));
     await this.presence.connected(user, socket.id).catch((err: Error) => {
       // Presence is best effort (Redis may be down); delivery from PostgreSQL must go on.
@@ -103,6 +92,10 @@ export class ConnectionGateway
     return this.delivery.attach(this.sinkFor(socket));
   }
 
+  private readonly guardedFarewell = guard('a disconnect', (socket: AuthedSocket) =>
+    this.farewell(socket),
+  );
+
   private async farewell(socket: AuthedSocket): Promise<void> {
     const { user } = socket.data;
     const pump = await this.sessions.get(socket.id);
@@ -117,9 +110,17 @@ export class ConnectionGateway
     return {
       userId: socket.data.user.id,
       send: (event, payload, onAck) =>
-        socket.timeout(DELIVERY_ACK_TIMEOUT_MS).emit(event, payload, (err: Error | null) => {
-          if (!err) onAck();
-        }),
+        socket.timeout(DELIVERY_ACK_TIMEOUT_MS).emit(
+          event,
+          payload,
+          guard(
+            'a delivery ack',
+            (err: Error | null) => {
+              if (!err) onAck();
+            },
+            logOnly,
+          ),
+        ),
     };
   }
 }

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { WsException } from '@nestjs/websockets';
-import { randomUUID } from 'node:crypto';
 import { DomainError, ErrorKind, errorCode } from './errors';
+import { internalErrorAck, logInternalError } from './guard';
 
 const HTTP_STATUS: Record<ErrorKind, number> = {
   invalid: 400,
@@ -41,17 +41,10 @@ export class AppExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const resolved = this.resolve(exception);
     if (host.getType() === 'ws') {
       const ack = host.getArgs().findLast((arg: unknown) => typeof arg === 'function') as
         ((reply: ErrorAck) => void) | undefined;
-      const reply: ErrorAck = {
-        ...resolved.details,
-        status: 'ERROR',
-        error: resolved.message,
-        code: resolved.code,
-      };
-      if (resolved.ref) reply.ref = resolved.ref;
+      const reply = toErrorAck(exception, this.logger);
       if (ack) ack(reply);
       else
         host
@@ -61,6 +54,7 @@ export class AppExceptionFilter implements ExceptionFilter {
       return;
     }
     if (host.getType() === 'http') {
+      const resolved = resolve(exception, this.logger);
       const res = host
         .switchToHttp()
         .getResponse<{ status(code: number): { json(body: unknown): void } }>();
@@ -74,39 +68,50 @@ export class AppExceptionFilter implements ExceptionFilter {
       });
     }
   }
+}
 
-  private resolve(exception: unknown): Resolved {
-    if (exception instanceof DomainError) {
-      return {
-        httpStatus: HTTP_STATUS[exception.kind],
-        message: exception.message,
-        code: exception.code,
-        details: exception.details,
-      };
-    }
-    if (exception instanceof HttpException) {
-      const body = exception.getResponse();
-      const httpStatus = exception.getStatus();
-      return {
-        httpStatus,
-        message: httpMessage(exception),
-        code: httpStatus === 400 ? 'validation' : errorCode(exception.name),
-        body: typeof body === 'object' ? body : undefined,
-      };
-    }
-    if (exception instanceof WsException) {
-      const error = exception.getError();
-      return {
-        httpStatus: 400,
-        message: typeof error === 'string' ? error : 'bad request',
-        code: 'bad_request',
-      };
-    }
-    const ref = randomUUID().slice(0, 8);
-    const err = exception instanceof Error ? exception : new Error(String(exception));
-    this.logger.error(`internal error ref=${ref}: ${err.message}`, err.stack);
-    return { httpStatus: 500, message: 'internal error', code: 'internal', ref };
+/** What a socket client gets for an exception: `{status:"ERROR", error, code}` (+ details, ref). */
+export function toErrorAck(exception: unknown, logger?: Logger): ErrorAck {
+  const resolved = resolve(exception, logger);
+  const reply: ErrorAck = {
+    ...resolved.details,
+    status: 'ERROR',
+    error: resolved.message,
+    code: resolved.code,
+  };
+  if (resolved.ref) reply.ref = resolved.ref;
+  return reply;
+}
+
+function resolve(exception: unknown, logger?: Logger): Resolved {
+  if (exception instanceof DomainError) {
+    return {
+      httpStatus: HTTP_STATUS[exception.kind],
+      message: exception.message,
+      code: exception.code,
+      details: exception.details,
+    };
   }
+  if (exception instanceof HttpException) {
+    const body = exception.getResponse();
+    const httpStatus = exception.getStatus();
+    return {
+      httpStatus,
+      message: httpMessage(exception),
+      code: httpStatus === 400 ? 'validation' : errorCode(exception.name),
+      body: typeof body === 'object' ? body : undefined,
+    };
+  }
+  if (exception instanceof WsException) {
+    const error = exception.getError();
+    return {
+      httpStatus: 400,
+      message: typeof error === 'string' ? error : 'bad request',
+      code: 'bad_request',
+    };
+  }
+  const { error, code, ref } = internalErrorAck(logInternalError('a handler', exception, logger));
+  return { httpStatus: 500, message: error, code, ref };
 }
 
 function httpMessage(exception: HttpException): string {

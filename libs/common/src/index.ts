@@ -4,3 +4,5 @@ export * from './dto';
 export * from './errors';
 export * from './validation';
 export * from './notifier';
+export * from './common.errors';
+export * from './guard';

@@ -64,7 +64,17 @@ export class AppValidationPipe implements PipeTransform {
   }
 }
 
-/** JSON's own `__proto__`/`constructor` keys and NUL characters (PostgreSQL text refuses them). */
+/** Deeper than this, a payload is refused before anything recursive (class-transformer) sees it. */
+export const MAX_PAYLOAD_DEPTH = 32;
+
+/** A UTF-16 surrogate without its other half: no Unicode text, and PostgreSQL's json refuses it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * What the validators cannot see or would choke on: JSON's own `__proto__`/`constructor` keys,
+ * NUL characters in fields (PostgreSQL text refuses them), lone surrogates in any string or key,
+ * and nesting deep enough to overflow the stack of recursive code. Walks without recursion.
+ */
 function refuseWhatValidatorsCannotSee(payload: Record<string, unknown>): void {
   for (const key of HIDDEN_KEYS) {
     if (Object.prototype.hasOwnProperty.call(payload, key)) {
@@ -74,6 +84,27 @@ function refuseWhatValidatorsCannotSee(payload: Record<string, unknown>): void {
   for (const [key, value] of Object.entries(payload)) {
     if (typeof value === 'string' && value.includes('\u0000')) {
       throw new BadRequestException(`${key} must not contain NUL characters`);
+    }
+  }
+  const pending: { value: unknown; field: string; depth: number }[] = [
+    { value: payload, field: 'payload', depth: 0 },
+  ];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const { value, field, depth } = next;
+    if (typeof value === 'string') {
+      if (LONE_SURROGATE.test(value)) {
+        throw new BadRequestException(`${field} must not contain lone surrogates`);
+      }
+    } else if (value !== null && typeof value === 'object') {
+      if (depth >= MAX_PAYLOAD_DEPTH) {
+        throw new BadRequestException(`${field} is nested too deeply (max ${MAX_PAYLOAD_DEPTH})`);
+      }
+      for (const [key, inner] of Object.entries(value)) {
+        if (LONE_SURROGATE.test(key)) {
+          throw new BadRequestException(`${field} must not contain lone surrogates`);
+        }
+        pending.push({ value: inner, field: depth === 0 ? key : field, depth: depth + 1 });
+      }
     }
   }
 }

@@ -8,6 +8,7 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import Redis from 'ioredis';
+import { guard } from '@app/common';
 
 const logger = new Logger('Redis');
 
@@ -23,14 +24,20 @@ export function createRedisClient(url: string, name: string): Redis {
     lazyConnect: true,
   });
   let down = false;
-  client.on('error', (err) => {
-    if (!down) logger.warn(`${name}: ${err.message}`);
-    down = true;
-  });
-  client.on('ready', () => {
-    if (down) logger.log(`${name}: reconnected`);
-    down = false;
-  });
+  client.on(
+    'error',
+    guard(`the ${name} Redis error listener`, (err: Error) => {
+      if (!down) logger.warn(`${name}: ${err.message}`);
+      down = true;
+    }),
+  );
+  client.on(
+    'ready',
+    guard(`the ${name} Redis ready listener`, () => {
+      if (down) logger.log(`${name}: reconnected`);
+      down = false;
+    }),
+  );
   return client;
 }
 
