@@ -35,7 +35,7 @@ describe('raw socket.io frames', () => {
     );
     raw.send('423["removeContact",{"email":"nobody@example.com"}]');
     expect(await raw.waitFor((f) => f.startsWith('433'))).toBe(
-      '433[{"status":"ERROR","error":"not a contact","code":"not_found"}]',
+      '433[{"status":"ERROR","error":"not a contact","code":"not_a_contact"}]',
     );
     raw.close();
 

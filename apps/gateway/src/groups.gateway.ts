@@ -3,6 +3,7 @@ import type { AuthUser } from '@app/auth';
 import {
   CreateGroupDto,
   GroupIdDto,
+  GroupInviteeDto,
   GroupMemberDto,
   GroupsService,
   SendGroupRequestDto,
@@ -22,6 +23,12 @@ export class GroupsGateway {
   @SubscribeMessage('sendGroupRequest')
   async sendGroupRequest(@CurrentUser() user: AuthUser, @MessageBody() dto: SendGroupRequestDto) {
     await this.groups.invite(user, dto);
+    return ok();
+  }
+
+  @SubscribeMessage('cancelGroupRequest')
+  async cancelGroupRequest(@CurrentUser() user: AuthUser, @MessageBody() dto: GroupInviteeDto) {
+    await this.groups.cancelInvite(user, dto.groupId, dto.email);
     return ok();
   }
 

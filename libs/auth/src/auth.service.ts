@@ -1,6 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { ConflictError, InvalidInputError, UnauthorizedError } from '@app/common';
+import { UnauthorizedError } from '@app/common';
+import {
+  EmailAlreadyRegisteredError,
+  InvalidPublicKeyError,
+  WrongCredentialsError,
+} from './auth.errors';
 import { RegisterDto } from './dto/register.dto';
 import { LoginDto } from './dto/login.dto';
 import { DUMMY_HASH, hashPassword, verifyPassword } from './password';
@@ -29,7 +34,7 @@ export class AuthService {
     dto: RegisterDto,
   ): Promise<{ accessToken: string; user: { name: string; email: string } }> {
     const problem = publicKeyProblem(dto.publicKey);
-    if (problem) throw new InvalidInputError(problem);
+    if (problem) throw new InvalidPublicKeyError(problem);
     let user: UserRecord;
     try {
       user = await this.users.create({
@@ -39,7 +44,7 @@ export class AuthService {
         publicKey: dto.publicKey,
       });
     } catch (err) {
-      if (err instanceof EmailTakenError) throw new ConflictError('email is already registered');
+      if (err instanceof EmailTakenError) throw new EmailAlreadyRegisteredError();
       throw err;
     }
     return {
@@ -51,7 +56,7 @@ export class AuthService {
   async login(dto: LoginDto): Promise<{ accessToken: string }> {
     const account = await this.users.findCredentials(dto.email);
     const valid = await verifyPassword(dto.password, account?.passwordHash ?? DUMMY_HASH);
-    if (!account || !valid) throw new UnauthorizedError('wrong email or password');
+    if (!account || !valid) throw new WrongCredentialsError();
     return { accessToken: await this.issueToken(account) };
   }
 

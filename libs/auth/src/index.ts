@@ -1,3 +1,4 @@
+export * from './auth.errors';
 export * from './auth.module';
 export * from './auth.service';
 export * from './dto/login.dto';
