@@ -1,6 +1,7 @@
 import { io, Socket } from 'socket.io-client';
 import { emitAck, registerUser, TestUser } from './support/clients';
-import { chatMessage, eventually, makeContacts } from './support/chat';
+import { chatMessage, makeContacts } from './support/chat';
+import { waitUntil } from './support/expect';
 import { connectRecording, Fleet, startFleet } from './support/fleet';
 import { GatewayProcess } from './support/gateway-process';
 
@@ -42,7 +43,7 @@ describe('an instance killed with SIGKILL', () => {
       'online',
       (p) => p.email === bob.email && aliceSocket.all('online').length > onlineBefore,
     );
-    await eventually(() => bobBack.all('contactChatMessage').length === 5, 'the 5 queued messages');
+    await waitUntil(() => bobBack.all('contactChatMessage').length === 5, 'the 5 queued messages');
     expect(bobBack.all('contactChatMessage').map((m) => m.id)).toEqual(queued);
     expect(bobBack.all('onlineChats')[0]).toEqual({ contacts: [alice.email], groups: [] });
     bobBack.close();
@@ -175,7 +176,7 @@ describe('a crash under load', () => {
     await Promise.all(senders);
 
     const missing = () => acknowledged.filter((m) => !clients[m.to].received.has(m.id));
-    await eventually(
+    await waitUntil(
       () => missing().length === 0,
       'every acknowledged message to arrive',
       60_000,
