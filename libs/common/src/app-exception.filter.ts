@@ -102,6 +102,14 @@ function resolve(exception: unknown, logger?: Logger): Resolved {
       body: typeof body === 'object' ? body : undefined,
     };
   }
+  if (isExposedClientError(exception)) {
+    // body-parser's refusals (a body too large, or not JSON) before any handler runs.
+    return {
+      httpStatus: exception.status,
+      message: exception.message,
+      code: errorCode(exception.name),
+    };
+  }
   if (exception instanceof WsException) {
     const error = exception.getError();
     return {
@@ -112,6 +120,20 @@ function resolve(exception: unknown, logger?: Logger): Resolved {
   }
   const { error, code, ref } = internalErrorAck(logInternalError('a handler', exception, logger));
   return { httpStatus: 500, message: error, code, ref };
+}
+
+/** An http-errors 4xx (what Express middleware throws) whose message is meant for the client. */
+function isExposedClientError(
+  exception: unknown,
+): exception is Error & { status: number; expose: true } {
+  const { status, expose } = (exception ?? {}) as { status?: unknown; expose?: unknown };
+  return (
+    exception instanceof Error &&
+    expose === true &&
+    typeof status === 'number' &&
+    status >= 400 &&
+    status < 500
+  );
 }
 
 function httpMessage(exception: HttpException): string {

@@ -47,9 +47,9 @@ export class AppValidationPipe implements PipeTransform {
     const dtoClass = metadata.metatype;
     if (typeof dtoClass !== 'function' || dtoClass === Object) return value;
     if (!isPlainObject(value)) throw new BadRequestException('payload must be an object');
-    refuseWhatValidatorsCannotSee(value);
-
     const verbatim: (string | symbol)[] = Reflect.getMetadata(VERBATIM, dtoClass) ?? [];
+    refuseWhatValidatorsCannotSee(value, verbatim);
+
     const rest: Record<string | symbol, unknown> = { ...value };
     for (const field of verbatim) delete rest[field];
     const dto = plainToInstance(dtoClass as new () => object, rest) as Record<
@@ -71,26 +71,26 @@ export const MAX_PAYLOAD_DEPTH = 32;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
- * What the validators cannot see or would choke on: JSON's own `__proto__`/`constructor` keys,
- * NUL characters in fields (PostgreSQL text refuses them), lone surrogates in any string or key,
- * and nesting deep enough to overflow the stack of recursive code. Walks without recursion.
+ * What the validators cannot see or would choke on: JSON's own `__proto__`/`constructor`/
+ * `prototype` keys at any depth (class-transformer drops them at the top and crashes on them
+ * below; only verbatim fields may hold them), NUL characters in fields (PostgreSQL text refuses
+ * them), lone surrogates in any string or key, and nesting deep enough to overflow the stack of
+ * recursive code. Walks without recursion.
  */
-function refuseWhatValidatorsCannotSee(payload: Record<string, unknown>): void {
-  for (const key of HIDDEN_KEYS) {
-    if (Object.prototype.hasOwnProperty.call(payload, key)) {
-      throw new BadRequestException(`property ${key} should not exist`);
-    }
-  }
+function refuseWhatValidatorsCannotSee(
+  payload: Record<string, unknown>,
+  verbatim: (string | symbol)[],
+): void {
   for (const [key, value] of Object.entries(payload)) {
     if (typeof value === 'string' && value.includes('\u0000')) {
       throw new BadRequestException(`${key} must not contain NUL characters`);
     }
   }
-  const pending: { value: unknown; field: string; depth: number }[] = [
-    { value: payload, field: 'payload', depth: 0 },
+  const pending: { value: unknown; field: string; depth: number; relayed: boolean }[] = [
+    { value: payload, field: 'payload', depth: 0, relayed: false },
   ];
   for (let next = pending.pop(); next; next = pending.pop()) {
-    const { value, field, depth } = next;
+    const { value, field, depth, relayed } = next;
     if (typeof value === 'string') {
       if (LONE_SURROGATE.test(value)) {
         throw new BadRequestException(`${field} must not contain lone surrogates`);
@@ -103,7 +103,16 @@ function refuseWhatValidatorsCannotSee(payload: Record<string, unknown>): void {
         if (LONE_SURROGATE.test(key)) {
           throw new BadRequestException(`${field} must not contain lone surrogates`);
         }
-        pending.push({ value: inner, field: depth === 0 ? key : field, depth: depth + 1 });
+        if (!relayed && HIDDEN_KEYS.includes(key)) {
+          throw new BadRequestException(`property ${key} should not exist`);
+        }
+        const child = depth === 0 ? key : field;
+        pending.push({
+          value: inner,
+          field: child,
+          depth: depth + 1,
+          relayed: relayed || (depth === 0 && verbatim.includes(key)),
+        });
       }
     }
   }
