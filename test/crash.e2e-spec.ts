@@ -1,8 +1,9 @@
-import { io, Socket } from 'socket.io-client';
-import { emitAck, registerUser, TestUser } from './support/clients';
-import { chatMessage, eventually, makeContacts } from './support/chat';
+import { emitAck, registerUser } from './support/clients';
+import { chatMessage, makeContacts } from './support/chat';
+import { sleep, waitUntil } from './support/expect';
 import { connectRecording, Fleet, startFleet } from './support/fleet';
 import { GatewayProcess } from './support/gateway-process';
+import { lostMessages, ringLoad, ringOfClients, tally } from './support/load';
 
 describe('an instance killed with SIGKILL', () => {
   let fleet: Fleet;
@@ -42,72 +43,13 @@ describe('an instance killed with SIGKILL', () => {
       'online',
       (p) => p.email === bob.email && aliceSocket.all('online').length > onlineBefore,
     );
-    await eventually(() => bobBack.all('contactChatMessage').length === 5, 'the 5 queued messages');
+    await waitUntil(() => bobBack.all('contactChatMessage').length === 5, 'the 5 queued messages');
     expect(bobBack.all('contactChatMessage').map((m) => m.id)).toEqual(queued);
     expect(bobBack.all('onlineChats')[0]).toEqual({ contacts: [alice.email], groups: [] });
     bobBack.close();
     aliceSocket.close();
   }, 90_000);
 });
-
-/** A chat client that, like a real app, reconnects to another instance when its own dies. */
-class ResilientClient {
-  socket?: Socket;
-  readonly received = new Map<string, { from: string; n: number }>();
-  deliveries = 0;
-  private closing = false;
-
-  constructor(
-    readonly user: TestUser,
-    private readonly liveUrls: () => string[],
-  ) {}
-
-  async connect(): Promise<void> {
-    for (;;) {
-      const urls = this.liveUrls();
-      const url = urls[Math.floor(Math.random() * urls.length)];
-      try {
-        this.socket = await this.open(url);
-        return;
-      } catch {
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
-  }
-
-  close(): void {
-    this.closing = true;
-    this.socket?.close();
-  }
-
-  private open(url: string): Promise<Socket> {
-    const socket = io(url, {
-      auth: { token: this.user.token },
-      transports: ['websocket'],
-      reconnection: false,
-      forceNew: true,
-    });
-    socket.on(
-      'contactChatMessage',
-      (m: { id: string; from: string; message: string }, ack?: (r: unknown) => void) => {
-        this.deliveries++;
-        if (!this.received.has(m.id))
-          this.received.set(m.id, { from: m.from, n: Number(m.message.split(':')[1]) });
-        ack?.({ status: 'OK' });
-      },
-    );
-    socket.on('disconnect', () => {
-      if (!this.closing) setTimeout(() => void this.connect(), 100);
-    });
-    return new Promise((resolve, reject) => {
-      socket.once('connect', () => resolve(socket));
-      socket.once('connect_error', (err) => {
-        socket.close();
-        reject(err);
-      });
-    });
-  }
-}
 
 describe('a crash under load', () => {
   const USERS = 50;
@@ -118,83 +60,43 @@ describe('a crash under load', () => {
   it('loses nothing that was acknowledged, and keeps each conversation in order', async () => {
     fleet = await startFleet(3);
     const live = new Set<GatewayProcess>(fleet.gateways);
-    const liveUrls = () => [...live].map((g) => g.url);
-    const users = await Promise.all(
-      Array.from({ length: USERS }, (_, i) =>
-        registerUser(fleet.gateways[i % 3].url, { name: `U${i}`, sharedKeys: true }),
-      ),
+    const clients = await ringOfClients(
+      USERS,
+      fleet.gateways.map((g) => g.url),
+      () => [...live].map((g) => g.url),
     );
-    const clients = users.map((u) => new ResilientClient(u, liveUrls));
-    await Promise.all(clients.map((c) => c.connect()));
-    // A ring: everyone writes to the next user and reads from the previous one.
-    const next = (i: number) => (i + 1) % USERS;
-    for (let i = 0; i < USERS; i += 2) {
-      await makeContacts(
-        clients[i].socket!,
-        clients[next(i)].socket!,
-        users[i].email,
-        users[next(i)].email,
-      );
-      const j = next(i);
-      await makeContacts(
-        clients[j].socket!,
-        clients[next(j)].socket!,
-        users[j].email,
-        users[next(j)].email,
-      );
-    }
 
-    let attempted = 0;
-    const acknowledged: { id: string; from: number; to: number; n: number }[] = [];
-    const endAt = Date.now() + LOAD_MS;
-    const senders = clients.map(async (client, i) => {
-      for (let n = 0; Date.now() < endAt; n++) {
-        attempted++;
-        try {
-          const socket = client.socket;
-          if (!socket?.connected) throw new Error('reconnecting');
-          const ack = (await socket
-            .timeout(5_000)
-            .emitWithAck('contactChatMessage', chatMessage(users[next(i)].email, `${i}:${n}`))) as {
-            status: string;
-            id: string;
-          };
-          if (ack.status === 'OK') acknowledged.push({ id: ack.id, from: i, to: next(i), n });
-        } catch {
-          await new Promise((r) => setTimeout(r, 100)); // no OK: the client may resend; it is not counted
-        }
-      }
-    });
-
-    await new Promise((r) => setTimeout(r, LOAD_MS / 2));
+    const load = ringLoad(clients);
+    await sleep(LOAD_MS / 2);
     const victim = fleet.gateways[1];
     victim.child.kill('SIGKILL');
     live.delete(victim);
     await victim.exited;
     live.add(await fleet.add()); // the orchestrator restarts it
-    await Promise.all(senders);
+    await sleep(LOAD_MS / 2);
+    load.stop();
+    await load.done;
 
-    const missing = () => acknowledged.filter((m) => !clients[m.to].received.has(m.id));
-    await eventually(
-      () => missing().length === 0,
+    const acknowledged = load.sends.filter((s) => s.outcome === 'OK');
+    await waitUntil(
+      () => lostMessages(clients, load.sends).length === 0,
       'every acknowledged message to arrive',
       60_000,
     ).catch(() => undefined);
-
-    const receivedAcked = acknowledged.length - missing().length;
+    const lost = lostMessages(clients, load.sends);
     const outOfOrder = clients.filter((client) => {
       const fromPrevious = [...client.received.values()].map((m) => m.n);
       return fromPrevious.some((n, k) => k > 0 && n <= fromPrevious[k - 1]);
     }).length;
     const duplicates = clients.reduce((sum, c) => sum + c.deliveries - c.received.size, 0);
     console.log(
-      `crash under load: sent ${attempted} / acknowledged ${acknowledged.length} / received ${receivedAcked} / ` +
-        `lost ${missing().length} (redelivered duplicates deduped by id: ${duplicates}, conversations out of order: ${outOfOrder})`,
+      `crash under load: ${tally(load.sends)} / received ${acknowledged.length - lost.length} / ` +
+        `lost ${lost.length} (redelivered duplicates deduped by id: ${duplicates}, conversations out of order: ${outOfOrder})`,
     );
     for (const c of clients) c.close();
 
     expect(acknowledged.length).toBeGreaterThan(USERS * 5);
-    expect(missing()).toEqual([]);
+    expect(lost).toEqual([]);
     expect(outOfOrder).toBe(0);
   }, 150_000);
 });

@@ -1,6 +1,7 @@
 import { createServer, Server, Socket as NetSocket } from 'node:net';
 import { emitAck, registerUser, TestUser } from './support/clients';
-import { chatMessage, eventually, makeContacts, makeGroup } from './support/chat';
+import { chatMessage, makeContacts, makeGroup } from './support/chat';
+import { waitUntil } from './support/expect';
 import { connectRecording, Fleet, RecordingSocket, startFleet } from './support/fleet';
 import { freePort, startGateway } from './support/gateway-process';
 import { TEST_JWT_SECRET } from './support/test-app';
@@ -53,7 +54,7 @@ describe('durable delivery across a fleet of two gateways', () => {
     const first = await connectRecording(b, bob.token, {
       ackMessages: (m) => firstTen.has(m.id as string),
     });
-    await eventually(() => first.all('contactChatMessage').length === 20, '20 queued messages');
+    await waitUntil(() => first.all('contactChatMessage').length === 20, '20 queued messages');
     expect(ids(first.all('contactChatMessage'))).toEqual(sent);
     expect(first.all('contactChatMessage').map((m) => m.message)).toEqual(
       sent.map((_, i) => `m${i}`),
@@ -70,7 +71,7 @@ describe('durable delivery across a fleet of two gateways', () => {
 
     // Second connection: only the 10 unacknowledged ones come again, still in order.
     const second = await connectRecording(a, bob.token);
-    await eventually(
+    await waitUntil(
       () => second.all('contactChatMessage').length === 10,
       'the 10 unacknowledged messages',
     );
@@ -101,7 +102,7 @@ describe('durable delivery across a fleet of two gateways', () => {
           .id as string,
       );
     }
-    await eventually(() => bobSocket.all('contactChatMessage').length >= 200, '200 messages');
+    await waitUntil(() => bobSocket.all('contactChatMessage').length >= 200, '200 messages');
     await new Promise((r) => setTimeout(r, 300));
     expect(ids(bobSocket.all('contactChatMessage'))).toEqual(sent);
     bobSocket.close();
@@ -147,10 +148,7 @@ describe('durable delivery across a fleet of two gateways', () => {
       sent.push(ack.id as string);
     }
     const bobBack = await connectRecording(a, bob.token);
-    await eventually(
-      () => bobBack.all('groupChatMessage').length === 5,
-      '5 group messages for Bob',
-    );
+    await waitUntil(() => bobBack.all('groupChatMessage').length === 5, '5 group messages for Bob');
     expect(ids(bobBack.all('groupChatMessage'))).toEqual(sent);
     expect(bobBack.all('groupChatMessage')[0]).toMatchObject({
       groupId,

@@ -25,6 +25,7 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   contactChatMessage: chatMessage('someone@example.com', 'ciphertext', { clientMessageId: 'c1' }),
   createGroup: { name: 'Group', description: 'about', encryptedGroupKey: KEY },
   sendGroupRequest: { groupId: GROUP_ID, encryptedGroupKey: KEY, email: 'someone@example.com' },
+  cancelGroupRequest: { groupId: GROUP_ID, email: 'someone@example.com' },
   acceptGroupRequest: { groupId: GROUP_ID },
   declineGroupRequest: { groupId: GROUP_ID },
   leaveGroup: { groupId: GROUP_ID },

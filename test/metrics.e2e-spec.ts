@@ -59,7 +59,9 @@ describe('GET /metrics', () => {
     expect(delta('bowl_notices_received_total')).toBe(1);
     expect(delta('bowl_message_store_seconds_count')).toBe(1);
     expect(delta('bowl_socket_events_total{event="contactChatMessage",outcome="ok"}')).toBe(1);
-    expect(delta('bowl_socket_events_total{event="removeContact",outcome="not_found"}')).toBe(1);
+    expect(delta('bowl_socket_events_total{event="removeContact",outcome="not_a_contact"}')).toBe(
+      1,
+    );
     expect(sample(after, 'bowl_connected_sockets')).toBe(2);
     expect(sample(after, 'bowl_connected_users')).toBe(2);
     a.close();

@@ -1,5 +1,6 @@
 import { emitAck, registerUser } from './support/clients';
-import { chatMessage, eventually, makeContacts } from './support/chat';
+import { chatMessage, makeContacts } from './support/chat';
+import { waitUntil } from './support/expect';
 import { connectRecording, Fleet, startFleet } from './support/fleet';
 import { PrivateRedis, startPrivateRedis } from './support/private-redis';
 
@@ -47,7 +48,7 @@ describe('a Redis outage under a fleet of two gateways', () => {
 
     await redis.start();
     // Bob never reconnected: his instance re-reads his queue once its Redis connections are back.
-    await eventually(
+    await waitUntil(
       () => sent.every((id) => bobSocket.all('contactChatMessage').some((m) => m.id === id)),
       'the messages sent during the outage',
       30_000,

@@ -1,5 +1,5 @@
 import type { Socket } from 'socket.io-client';
-import { emitAck } from './clients';
+import { Ack, emitAck } from './clients';
 
 let counter = 0;
 
@@ -15,30 +15,22 @@ export function chatMessage(to: string, message: string, extra: Record<string, u
   };
 }
 
-/** Makes two connected users contacts (request from a, acceptance by b); throws on ERROR. */
+/**
+ * Makes two connected users contacts (request from a, acceptance by b); throws on ERROR. Returns
+ * the public key each side received for the other in `contactData`.
+ */
 export async function makeContacts(
   a: Socket,
   b: Socket,
   aEmail: string,
   bEmail: string,
-): Promise<void> {
+): Promise<{ keyOfA: string; keyOfB: string }> {
   const request = await emitAck(a, 'sendContactRequest', { email: bEmail });
   if (request.status !== 'OK') throw new Error(`sendContactRequest: ${request.error}`);
   const accept = await emitAck(b, 'acceptContactRequest', { email: aEmail });
   if (accept.status !== 'OK') throw new Error(`acceptContactRequest: ${accept.error}`);
-}
-
-/** Polls until `condition` holds, or fails after `timeoutMs` with `what`. */
-export async function eventually(
-  condition: () => boolean,
-  what: string,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const keyOf = (ack: Ack) => (ack.contactData as { publicKey: string }).publicKey;
+  return { keyOfA: keyOf(accept), keyOfB: keyOf(request) };
 }
 
 /**

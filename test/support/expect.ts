@@ -14,11 +14,28 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 export async function waitUntil(
   condition: () => boolean | Promise<boolean>,
   what: string,
-  timeoutMs = 5_000,
+  timeoutMs = 15_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
     await sleep(10);
   }
+}
+
+/** An OK ack (whatever else it carries). */
+export function expectOk(ack: { status: string }): void {
+  expect(ack).toMatchObject({ status: 'OK' });
+}
+
+/**
+ * A refusal: exactly `{status, error, code}`, the error matching `error` and, when given, the
+ * code equal to `code`. (toEqual: an internal error also carries a `ref` and must not pass.)
+ */
+export function expectError(ack: unknown, error: RegExp, code?: string): void {
+  expect(ack).toEqual({
+    status: 'ERROR',
+    error: expect.stringMatching(error),
+    code: code ?? expect.any(String),
+  });
 }

@@ -38,7 +38,8 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   return redis;
 }
 
-async function waitForPort(port: number, timeoutMs = 5_000): Promise<void> {
+/** Resolves once something accepts TCP connections on 127.0.0.1:`port`. */
+export async function waitForPort(port: number, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const open = await new Promise<boolean>((resolve) => {
@@ -52,5 +53,5 @@ async function waitForPort(port: number, timeoutMs = 5_000): Promise<void> {
     if (open) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`redis-server did not listen on ${port}`);
+  throw new Error(`nothing listens on ${port} after ${timeoutMs} ms`);
 }

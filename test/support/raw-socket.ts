@@ -8,7 +8,10 @@ import WebSocket from 'ws';
 export interface RawSocket {
   /** Every text frame received, in order. */
   frames: string[];
+  /** Sends a text or binary frame; does nothing once the connection is closed. */
   send(frame: string | Buffer): void;
+  /** Whether the server still holds the connection open. */
+  isOpen(): boolean;
   /** Resolves with the first received frame (past or future) matching `predicate`. */
   waitFor(predicate: (frame: string) => boolean, timeoutMs?: number): Promise<string>;
   /** Resolves once the server has closed the connection. */
@@ -23,6 +26,7 @@ export function connectRaw(baseUrl: string, token: string): Promise<RawSocket> {
   const frames: string[] = [];
   const waiters = new Set<() => void>();
   const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+  ws.on('error', () => undefined); // a refused or reset connection shows as `closed`
   ws.on('message', (data, isBinary) => {
     if (isBinary) return;
     const frame = data.toString();
@@ -33,7 +37,10 @@ export function connectRaw(baseUrl: string, token: string): Promise<RawSocket> {
   });
   const raw: RawSocket = {
     frames,
-    send: (frame) => ws.send(frame),
+    send: (frame) => {
+      if (ws.readyState === WebSocket.OPEN) ws.send(frame);
+    },
+    isOpen: () => ws.readyState === WebSocket.OPEN,
     waitFor: (predicate, timeoutMs = 5_000) =>
       new Promise((resolve, reject) => {
         const check = () => {

@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import type { Observable } from 'rxjs';
 import type { Server, ServerOptions, Socket } from 'socket.io';
+import { guard } from '@app/common';
 import { closeRedisClient, createRedisClient } from '@app/database';
 import { originAllowed } from './http-hardening';
 
@@ -76,9 +77,12 @@ export class BowlIoAdapter extends IoAdapter {
     });
     if (this.adapterFactory) {
       server.adapter(this.adapterFactory);
-      server
-        .of('/')
-        .adapter.on('error', (err: Error) => this.logger.warn(`adapter: ${err.message}`));
+      server.of('/').adapter.on(
+        'error',
+        guard('the socket.io adapter error listener', (err: Error) =>
+          this.logger.warn(`adapter: ${err.message}`),
+        ),
+      );
     }
     return server;
   }

@@ -7,6 +7,7 @@ import {
 } from '@nestjs/websockets';
 import type { Server } from 'socket.io';
 import { AuthedSocket, SocketSessions, userRoom } from '@app/auth';
+import { guard } from '@app/common';
 import { ContactsService } from '@app/contacts';
 import { PumpHub, SendService } from '@app/delivery';
 import { GroupsService } from '@app/groups';
@@ -41,7 +42,11 @@ export class ConnectionGateway
 
   afterInit(server: Server): void {
     this.server = server;
-    server.use(this.sessions.handshake());
+    server.use(
+      guard('the handshake', this.sessions.handshake(), (_, _socket, next) =>
+        next(new Error('internal error')),
+      ),
+    );
     this.notifier.attach(server);
     this.presence.trackLocalSockets(function* () {
       for (const socket of server.of('/').sockets.values() as Iterable<AuthedSocket>) {
@@ -60,15 +65,7 @@ export class ConnectionGateway
   }
 
   handleDisconnect(socket: AuthedSocket): Promise<void> {
-    const { user } = socket.data;
-    this.sessions.closed(socket);
-    this.hub.detach(user.id, socket);
-    const done = this.presence
-      .disconnected(user, socket.id)
-      .catch((err: Error) => {
-        this.logger.warn(`presence of user ${user.id} not updated on disconnect: ${err.message}`);
-      })
-      .finally(() => this.disconnecting.delete(done));
+    const done = this.farewell(socket).finally(() => this.disconnecting.delete(done));
     this.disconnecting.add(done);
     return done;
   }
@@ -82,6 +79,15 @@ export class ConnectionGateway
     await this.send.drained();
     await this.hub.stop();
   }
+
+  private readonly farewell = guard('a disconnect', async (socket: AuthedSocket) => {
+    const { user } = socket.data;
+    this.sessions.closed(socket);
+    this.hub.detach(user.id, socket);
+    await this.presence.disconnected(user, socket.id).catch((err: Error) => {
+      this.logger.warn(`presence of user ${user.id} not updated on disconnect: ${err.message}`);
+    });
+  });
 
   private async welcome(socket: AuthedSocket): Promise<void> {
     const { user } = socket.data;

@@ -3,6 +3,7 @@ import type { AuthUser } from '@app/auth';
 import {
   CreateGroupDto,
   GroupIdDto,
+  GroupInviteeDto,
   GroupMemberDto,
   GroupsService,
   SendGroupRequestDto,
@@ -23,6 +24,11 @@ export class GroupsGateway {
   @RateLimit('groupInvitation')
   sendGroupRequest(user: AuthUser, dto: SendGroupRequestDto) {
     return this.groups.invite(user, dto);
+  }
+
+  @SubscribeMessage('cancelGroupRequest')
+  cancelGroupRequest(user: AuthUser, dto: GroupInviteeDto) {
+    return this.groups.cancelInvite(user, dto.groupId, dto.email);
   }
 
   @SubscribeMessage('acceptGroupRequest')

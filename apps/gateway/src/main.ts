@@ -1,6 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { join, resolve } from 'node:path';
-import { AppConfig, ConfigError, loadEnvironment } from '@app/common';
+import {
+  AppConfig,
+  ConfigError,
+  guard,
+  installProcessBackstop,
+  loadEnvironment,
+} from '@app/common';
 import {
   EmbeddedDatabase,
   readOrCreateSecret,
@@ -45,6 +51,8 @@ async function main(): Promise<void> {
   await app.listen(config.PORT);
   const { port } = app.getHttpServer().address() as { port: number };
 
+  // From here on, nothing a client sends may end the process (docs/security.md).
+  installProcessBackstop();
   for (const line of defaults) logger.log(line);
   logger.log(`Bowl is listening on http://localhost:${port} (socket.io and HTTP)`);
 
@@ -63,8 +71,14 @@ async function main(): Promise<void> {
     await embedded?.stop().catch(() => undefined);
     process.exit(code);
   };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once(
+    'SIGINT',
+    guard('the SIGINT handler', () => stop('SIGINT')),
+  );
+  process.once(
+    'SIGTERM',
+    guard('the SIGTERM handler', () => stop('SIGTERM')),
+  );
 }
 
 main().catch((err: Error) => {

@@ -3,7 +3,7 @@ import { DiscoveryService } from '@nestjs/core';
 import { MESSAGE_MAPPING_METADATA, MESSAGE_METADATA } from '@nestjs/websockets/constants';
 import type { Socket } from 'socket.io';
 import type { AuthedSocket, AuthUser } from '@app/auth';
-import { AppExceptionFilter, AppValidationPipe, ErrorAck, Metrics } from '@app/common';
+import { AppValidationPipe, Metrics, toErrorAck, UnknownEventError } from '@app/common';
 import { LimitName, RateLimiter } from '@app/limits';
 import { rateLimitOf } from './rate-limit';
 
@@ -39,7 +39,6 @@ export class SocketRouter implements OnModuleInit {
   private readonly logger = new Logger('Sockets');
   private readonly routes = new Map<string, Route>();
   private readonly pipe = new AppValidationPipe();
-  private readonly filter = new AppExceptionFilter();
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -89,16 +88,9 @@ export class SocketRouter implements OnModuleInit {
       // Every event counts against its socket's own bucket; over it: ERROR `rate limited`.
       this.limits.consumeLocal(socket.data);
       // The event name is whatever JSON the client put first in the frame (`421[1,{}]`).
-      if (typeof event !== 'string') {
-        ack(unknownEvent('event name must be a string'));
-        return;
-      }
-      const route = this.routes.get(event);
-      if (!route) {
-        ack(unknownEvent(`unknown event ${JSON.stringify(event.slice(0, 64))}`));
-        return;
-      }
-      name = event;
+      const route = typeof event === 'string' ? this.routes.get(event) : undefined;
+      if (!route) throw new UnknownEventError(event);
+      name = event as string;
       if (route.limit) await this.limits.consume(route.limit, socket.data.user.id);
       const dto = (await this.pipe.transform(payload, {
         type: 'body',
@@ -108,17 +100,15 @@ export class SocketRouter implements OnModuleInit {
       ack({ status: 'OK', ...result });
     } catch (err) {
       try {
-        // Without the client's callback, the filter emits `exception` instead of acking.
-        this.filter.answerSocket(err, socket, client && ack);
+        const reply = toErrorAck(err, this.logger);
+        // Without the client's callback, the error goes out as an `exception` event.
+        if (client) ack(reply);
+        else socket.emit('exception', reply);
       } catch (fatal) {
         this.logger.error(`could not answer "${String(event)}": ${(fatal as Error).message}`);
       }
     }
   }
-}
-
-function unknownEvent(error: string): ErrorAck {
-  return { status: 'ERROR', error, code: 'unknown_event' };
 }
 
 /** `@SubscribeMessage(event)` methods of a handler class. */

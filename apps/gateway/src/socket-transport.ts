@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { Socket } from 'socket.io';
+import { guard, logOnly } from '@app/common';
 import { DeliveryTransport, QueuedDelivery } from '@app/delivery';
 
 /** The parts of socket.io 4.8 (pinned) that a pre-encoded emit with an ack needs. */
 interface SocketInternals {
   connected: boolean;
   nsp: { _ids: number };
-  acks: Map<number, () => void>;
+  acks: Map<number, () => unknown>;
   client: { writeToEngine(packet: string, opts: { compress: boolean }): void };
 }
 
@@ -22,11 +23,15 @@ export class SocketTransport extends DeliveryTransport {
     const s = socket as SocketInternals;
     if (!s.connected) return;
     const id = s.nsp._ids++;
-    s.acks.set(id, onAck);
+    s.acks.set(id, guard('a delivery ack', onAck, logOnly));
     s.client.writeToEngine(`2${id}["${delivery.event}",${delivery.json}]`, { compress: true });
   }
 
   tellDropped(socket: object, count: number, onAck: () => void): void {
-    (socket as Socket).emit('messagesDropped', { count }, onAck);
+    (socket as Socket).emit(
+      'messagesDropped',
+      { count },
+      guard('a dropped-count ack', onAck, logOnly),
+    );
   }
 }

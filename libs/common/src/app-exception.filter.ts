@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { WsException } from '@nestjs/websockets';
-import { randomUUID } from 'node:crypto';
 import { DomainError, ErrorKind, errorCode } from './errors';
+import { internalErrorAck, logInternalError } from './guard';
 
 const HTTP_STATUS: Record<ErrorKind, number> = {
   invalid: 400,
@@ -45,11 +45,17 @@ export class AppExceptionFilter implements ExceptionFilter {
     if (host.getType() === 'ws') {
       const ack = host.getArgs().findLast((arg: unknown) => typeof arg === 'function') as
         ((reply: ErrorAck) => void) | undefined;
-      this.answerSocket(exception, host.switchToWs().getClient(), ack);
+      const reply = toErrorAck(exception, this.logger);
+      if (ack) ack(reply);
+      else
+        host
+          .switchToWs()
+          .getClient<{ emit(ev: string, d: unknown): void }>()
+          .emit('exception', reply);
       return;
     }
-    const resolved = this.resolve(exception);
     if (host.getType() === 'http') {
+      const resolved = resolve(exception, this.logger);
       const res = host.switchToHttp().getResponse<{
         setHeader(name: string, value: string): void;
         status(code: number): { json(body: unknown): void };
@@ -68,60 +74,72 @@ export class AppExceptionFilter implements ExceptionFilter {
       });
     }
   }
+}
 
-  /**
-   * The ERROR ack for a failed socket event, through its ack callback, or as an `exception`
-   * event when the client sent none.
-   */
-  answerSocket(
-    exception: unknown,
-    socket: { emit(event: string, reply: ErrorAck): unknown },
-    ack?: (reply: ErrorAck) => void,
-  ): void {
-    const resolved = this.resolve(exception);
-    const reply: ErrorAck = {
-      ...resolved.details,
-      status: 'ERROR',
-      error: resolved.message,
-      code: resolved.code,
+/** What a socket client gets for an exception: `{status:"ERROR", error, code}` (+ details, ref). */
+export function toErrorAck(exception: unknown, logger?: Logger): ErrorAck {
+  const resolved = resolve(exception, logger);
+  const reply: ErrorAck = {
+    ...resolved.details,
+    status: 'ERROR',
+    error: resolved.message,
+    code: resolved.code,
+  };
+  if (resolved.ref) reply.ref = resolved.ref;
+  return reply;
+}
+
+function resolve(exception: unknown, logger?: Logger): Resolved {
+  if (exception instanceof DomainError) {
+    return {
+      httpStatus: HTTP_STATUS[exception.kind],
+      message: exception.message,
+      code: exception.code,
+      details: exception.details,
     };
-    if (resolved.ref) reply.ref = resolved.ref;
-    if (ack) ack(reply);
-    else socket.emit('exception', reply);
   }
+  if (exception instanceof HttpException) {
+    const body = exception.getResponse();
+    const httpStatus = exception.getStatus();
+    return {
+      httpStatus,
+      message: httpMessage(exception),
+      code: httpStatus === 400 ? 'validation' : errorCode(exception.name),
+      body: typeof body === 'object' ? body : undefined,
+    };
+  }
+  if (isExposedClientError(exception)) {
+    // body-parser's refusals (a body too large, or not JSON) before any handler runs.
+    return {
+      httpStatus: exception.status,
+      message: exception.message,
+      code: errorCode(exception.name),
+    };
+  }
+  if (exception instanceof WsException) {
+    const error = exception.getError();
+    return {
+      httpStatus: 400,
+      message: typeof error === 'string' ? error : 'bad request',
+      code: 'bad_request',
+    };
+  }
+  const { error, code, ref } = internalErrorAck(logInternalError('a handler', exception, logger));
+  return { httpStatus: 500, message: error, code, ref };
+}
 
-  private resolve(exception: unknown): Resolved {
-    if (exception instanceof DomainError) {
-      return {
-        httpStatus: HTTP_STATUS[exception.kind],
-        message: exception.message,
-        code: exception.code,
-        details: exception.details,
-      };
-    }
-    if (exception instanceof HttpException) {
-      const body = exception.getResponse();
-      const httpStatus = exception.getStatus();
-      return {
-        httpStatus,
-        message: httpMessage(exception),
-        code: httpStatus === 400 ? 'validation' : errorCode(exception.name),
-        body: typeof body === 'object' ? body : undefined,
-      };
-    }
-    if (exception instanceof WsException) {
-      const error = exception.getError();
-      return {
-        httpStatus: 400,
-        message: typeof error === 'string' ? error : 'bad request',
-        code: 'bad_request',
-      };
-    }
-    const ref = randomUUID().slice(0, 8);
-    const err = exception instanceof Error ? exception : new Error(String(exception));
-    this.logger.error(`internal error ref=${ref}: ${err.message}`, err.stack);
-    return { httpStatus: 500, message: 'internal error', code: 'internal', ref };
-  }
+/** An http-errors 4xx (what Express middleware throws) whose message is meant for the client. */
+function isExposedClientError(
+  exception: unknown,
+): exception is Error & { status: number; expose: true } {
+  const { status, expose } = (exception ?? {}) as { status?: unknown; expose?: unknown };
+  return (
+    exception instanceof Error &&
+    expose === true &&
+    typeof status === 'number' &&
+    status >= 400 &&
+    status < 500
+  );
 }
 
 function httpMessage(exception: HttpException): string {

@@ -9,6 +9,10 @@ describe('loadEnvironment', () => {
       JWT_TTL: '1h',
       LOG_LEVEL: 'log',
       NODE_ENV: 'development',
+      MAX_GROUP_MEMBERS: 256,
+      MAX_GROUPS_PER_USER: 200,
+      MAX_PENDING_CONTACT_REQUESTS: 100,
+      MAX_PENDING_GROUP_INVITATIONS: 100,
     });
     expect(env.DATABASE_URL).toBeUndefined();
   });
@@ -20,8 +24,10 @@ describe('loadEnvironment', () => {
       REDIS_URL: 'redis://cache:6379',
       JWT_TTL: '15m',
       LOG_LEVEL: 'debug',
+      MAX_GROUP_MEMBERS: '12',
     });
     expect(env).toMatchObject({
+      MAX_GROUP_MEMBERS: 12,
       PORT: 8080,
       JWT_TTL: '15m',
       LOG_LEVEL: 'debug',
@@ -35,6 +41,10 @@ describe('loadEnvironment', () => {
     [{ JWT_SECRET: 'short' }, /JWT_SECRET must be at least 32 characters/],
     [{ JWT_TTL: 'soon' }, /JWT_TTL/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    [{ MAX_GROUP_MEMBERS: '1' }, /MAX_GROUP_MEMBERS/],
+    [{ MAX_GROUPS_PER_USER: 'many' }, /MAX_GROUPS_PER_USER/],
+    [{ MAX_PENDING_CONTACT_REQUESTS: '0' }, /MAX_PENDING_CONTACT_REQUESTS/],
+    [{ MAX_PENDING_GROUP_INVITATIONS: '2.5' }, /MAX_PENDING_GROUP_INVITATIONS/],
   ])('refuses %p', (env, message) => {
     expect(() => loadEnvironment(env)).toThrow(ConfigError);
     expect(() => loadEnvironment(env)).toThrow(message);

@@ -174,6 +174,34 @@ export class Environment {
   @Max(10_000)
   DELIVERY_WINDOW = 256;
 
+  /** Members of one group, pending invitations included; beyond it invitations are refused. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(2)
+  @Max(100_000)
+  MAX_GROUP_MEMBERS = 256;
+
+  /** Groups one user may belong to; beyond it createGroup and acceptGroupRequest are refused. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  MAX_GROUPS_PER_USER = 200;
+
+  /** Contact requests waiting for an answer, per user and per direction (sent, received). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  MAX_PENDING_CONTACT_REQUESTS = 100;
+
+  /** Group invitations waiting for one user's answer. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  MAX_PENDING_GROUP_INVITATIONS = 100;
+
   /** Prefix of every Redis key and channel Bowl uses, so several deployments can share a Redis. */
   @Matches(/^[\w:.-]{1,64}$/, { message: 'REDIS_KEY_PREFIX must be 1-64 of [A-Za-z0-9_:.-]' })
   REDIS_KEY_PREFIX = 'bowl:';

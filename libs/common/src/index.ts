@@ -6,3 +6,5 @@ export * from './validation';
 export * from './notifier';
 export * from './metrics';
 export * from './rate';
+export * from './common.errors';
+export * from './guard';

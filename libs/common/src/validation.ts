@@ -47,9 +47,9 @@ export class AppValidationPipe implements PipeTransform {
     const dtoClass = metadata.metatype;
     if (typeof dtoClass !== 'function' || dtoClass === Object) return value;
     if (!isPlainObject(value)) throw new BadRequestException('payload must be an object');
-    refuseWhatValidatorsCannotSee(value);
-
     const verbatim: (string | symbol)[] = Reflect.getMetadata(VERBATIM, dtoClass) ?? [];
+    refuseWhatValidatorsCannotSee(value, verbatim);
+
     const rest: Record<string | symbol, unknown> = { ...value };
     for (const field of verbatim) delete rest[field];
     const dto = plainToInstance(dtoClass as new () => object, rest) as Record<
@@ -64,47 +64,58 @@ export class AppValidationPipe implements PipeTransform {
   }
 }
 
+/** Deeper than this, a payload is refused before anything recursive (class-transformer) sees it. */
+export const MAX_PAYLOAD_DEPTH = 32;
+
+/** A UTF-16 surrogate without its other half: no Unicode text, and PostgreSQL's json refuses it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /**
- * JSON's own `__proto__`/`constructor` keys, NUL characters (PostgreSQL text refuses them) and,
- * at any depth, lone surrogates (text that is not well-formed Unicode).
+ * What the validators cannot see or would choke on: JSON's own `__proto__`/`constructor`/
+ * `prototype` keys at any depth (class-transformer drops them at the top and crashes on them
+ * below; only verbatim fields may hold them), NUL characters in fields (PostgreSQL text refuses
+ * them), lone surrogates in any string or key, and nesting deep enough to overflow the stack of
+ * recursive code. Walks without recursion.
  */
-function refuseWhatValidatorsCannotSee(payload: Record<string, unknown>): void {
-  for (const key of HIDDEN_KEYS) {
-    if (Object.prototype.hasOwnProperty.call(payload, key)) {
-      throw new BadRequestException(`property ${key} should not exist`);
-    }
-  }
+function refuseWhatValidatorsCannotSee(
+  payload: Record<string, unknown>,
+  verbatim: (string | symbol)[],
+): void {
   for (const [key, value] of Object.entries(payload)) {
     if (typeof value === 'string' && value.includes('\u0000')) {
       throw new BadRequestException(`${key} must not contain NUL characters`);
     }
   }
-  const malformed = findLoneSurrogate(payload);
-  if (malformed !== undefined) {
-    throw new BadRequestException(`${malformed} must not contain lone surrogates`);
-  }
-}
-
-const LONE_SURROGATE = /\p{Cs}/u; // with the u flag a well-formed pair is one code point, not Cs
-
-/**
- * The top-level field (`payload` for a top-level key) holding, at any depth, a string or key with
- * a lone surrogate. Iterative, so that deeply nested input cannot exhaust the stack.
- */
-export function findLoneSurrogate(payload: Record<string, unknown>): string | undefined {
-  const pending: { value: unknown; field: string }[] = [{ value: payload, field: 'payload' }];
+  const pending: { value: unknown; field: string; depth: number; relayed: boolean }[] = [
+    { value: payload, field: 'payload', depth: 0, relayed: false },
+  ];
   for (let next = pending.pop(); next; next = pending.pop()) {
-    const { value, field } = next;
+    const { value, field, depth, relayed } = next;
     if (typeof value === 'string') {
-      if (LONE_SURROGATE.test(value)) return field;
+      if (LONE_SURROGATE.test(value)) {
+        throw new BadRequestException(`${field} must not contain lone surrogates`);
+      }
     } else if (value !== null && typeof value === 'object') {
+      if (depth >= MAX_PAYLOAD_DEPTH) {
+        throw new BadRequestException(`${field} is nested too deeply (max ${MAX_PAYLOAD_DEPTH})`);
+      }
       for (const [key, inner] of Object.entries(value)) {
-        if (LONE_SURROGATE.test(key)) return field;
-        pending.push({ value: inner, field: value === payload ? key : field });
+        if (LONE_SURROGATE.test(key)) {
+          throw new BadRequestException(`${field} must not contain lone surrogates`);
+        }
+        if (!relayed && HIDDEN_KEYS.includes(key)) {
+          throw new BadRequestException(`property ${key} should not exist`);
+        }
+        const child = depth === 0 ? key : field;
+        pending.push({
+          value: inner,
+          field: child,
+          depth: depth + 1,
+          relayed: relayed || (depth === 0 && verbatim.includes(key)),
+        });
       }
     }
   }
-  return undefined;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

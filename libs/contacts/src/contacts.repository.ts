@@ -27,21 +27,30 @@ export class ContactsRepository {
   }
 
   /**
-   * Records a request unless the addressee has already asked the requester ('crossing'), under a
-   * lock on the pair, so two people asking each other at once cannot leave two requests pending.
+   * Records a request unless the addressee has already asked the requester ('crossing') or either
+   * side already has `maxPending` requests waiting (sent by the requester, or received by the
+   * addressee). Both users are locked, always in the same order, so two people asking each other
+   * at once cannot leave two requests pending and concurrent requests cannot overshoot a cap.
    */
   async createRequestUnlessCrossing(
     requesterId: string,
     addresseeId: string,
-  ): Promise<'created' | 'crossing' | 'duplicate'> {
+    maxPending: number,
+  ): Promise<'created' | 'crossing' | 'duplicate' | 'requesterFull' | 'addresseeFull'> {
     return this.prisma.$transaction(async (tx) => {
-      const pair = [requesterId, addresseeId].sort().join(':');
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${pair}, 0))`;
+      for (const userId of [requesterId, addresseeId].sort()) {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`contacts:${userId}`}, 0))`;
+      }
       const crossing = await tx.contactRequest.findUnique({
         where: { requesterId_addresseeId: { requesterId: addresseeId, addresseeId: requesterId } },
         select: { requesterId: true },
       });
       if (crossing) return 'crossing';
+      const [pending] = await tx.$queryRaw<{ sent: number; received: number }[]>`
+        SELECT (SELECT count(*) FROM contact_requests WHERE requester_id = ${requesterId}::uuid)::int AS sent,
+               (SELECT count(*) FROM contact_requests WHERE addressee_id = ${addresseeId}::uuid)::int AS received`;
+      if (pending.sent >= maxPending) return 'requesterFull';
+      if (pending.received >= maxPending) return 'addresseeFull';
       const { count } = await tx.contactRequest.createMany({
         data: [{ requesterId, addresseeId }],
         skipDuplicates: true, // the same request racing itself (a double click)

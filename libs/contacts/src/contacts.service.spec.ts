@@ -1,7 +1,14 @@
 import { Client } from 'pg';
-import { ConflictError, InvalidInputError, NotFoundError } from '@app/common';
-import { sleep } from '../../../test/support/expect';
+import { expectRefusal, sleep } from '../../../test/support/expect';
 import { ServiceHarness, useServiceHarness } from '../../../test/support/service-module';
+import {
+  AlreadyContactError,
+  CannotAddSelfError,
+  NoPendingRequestError,
+  NotAContactError,
+  RequestAlreadyPendingError,
+  UserNotFoundError,
+} from './contacts.errors';
 import { ContactsService } from './contacts.service';
 
 type User = Awaited<ReturnType<ServiceHarness['user']>>;
@@ -53,17 +60,13 @@ describe('ContactsService', () => {
     it('refuses an unknown email', async () => {
       const [alice] = await h.users('Alice');
       const attempt = contacts.sendRequest(alice, 'nobody.here@example.com');
-      await expect(attempt).rejects.toThrow(new NotFoundError('no user with that email'));
-      await expect(attempt).rejects.toBeInstanceOf(NotFoundError);
+      await expectRefusal(attempt, UserNotFoundError, 'no user with that email');
     });
 
     it('refuses oneself', async () => {
       const [alice] = await h.users('Alice');
       const attempt = contacts.sendRequest(alice, alice.email);
-      await expect(attempt).rejects.toThrow(
-        new InvalidInputError('you cannot add yourself as a contact'),
-      );
-      await expect(attempt).rejects.toBeInstanceOf(InvalidInputError);
+      await expectRefusal(attempt, CannotAddSelfError, 'you cannot add yourself as a contact');
     });
 
     it('refuses an existing contact', async () => {
@@ -75,8 +78,7 @@ describe('ContactsService', () => {
         [bob, alice],
       ]) {
         const attempt = contacts.sendRequest(from, to.email);
-        await expect(attempt).rejects.toThrow(new ConflictError('already a contact'));
-        await expect(attempt).rejects.toBeInstanceOf(ConflictError);
+        await expectRefusal(attempt, AlreadyContactError, 'already a contact');
       }
     });
 
@@ -85,8 +87,7 @@ describe('ContactsService', () => {
       await contacts.sendRequest(alice, bob.email);
 
       const attempt = contacts.sendRequest(alice, bob.email);
-      await expect(attempt).rejects.toThrow(new ConflictError('contact request already pending'));
-      await expect(attempt).rejects.toBeInstanceOf(ConflictError);
+      await expectRefusal(attempt, RequestAlreadyPendingError, 'contact request already pending');
       expect(h.notifier.to(bob.id, 'contactRequestReceived')).toHaveLength(1);
       expect(await pendingRequests(alice, bob)).toBe(1);
     });
@@ -153,10 +154,11 @@ describe('ContactsService', () => {
       await contacts.acceptRequest(bob, alice.email);
 
       const attempt = contacts.acceptRequest(bob, alice.email);
-      await expect(attempt).rejects.toThrow(
-        new NotFoundError('no pending contact request from that email'),
+      await expectRefusal(
+        attempt,
+        NoPendingRequestError,
+        'no pending contact request from that email',
       );
-      await expect(attempt).rejects.toBeInstanceOf(NotFoundError);
       expect(h.notifier.to(alice.id, 'contactRequestAccepted')).toHaveLength(1);
       expect(await contactRows(alice, bob)).toBe(2);
     });
@@ -165,20 +167,25 @@ describe('ContactsService', () => {
       const [alice, bob] = await h.users('Alice', 'Bob');
 
       const never = contacts.acceptRequest(bob, alice.email);
-      await expect(never).rejects.toThrow(
-        new NotFoundError('no pending contact request from that email'),
+      await expectRefusal(
+        never,
+        NoPendingRequestError,
+        'no pending contact request from that email',
       );
-      await expect(never).rejects.toBeInstanceOf(NotFoundError);
 
       await contacts.sendRequest(alice, bob.email);
       const ownRequest = contacts.acceptRequest(alice, bob.email);
-      await expect(ownRequest).rejects.toThrow(
-        new NotFoundError('no pending contact request from that email'),
+      await expectRefusal(
+        ownRequest,
+        NoPendingRequestError,
+        'no pending contact request from that email',
       );
 
       const unknown = contacts.acceptRequest(bob, 'nobody.here@example.com');
-      await expect(unknown).rejects.toThrow(
-        new NotFoundError('no pending contact request from that email'),
+      await expectRefusal(
+        unknown,
+        NoPendingRequestError,
+        'no pending contact request from that email',
       );
       expect(await contacts.isContact(alice.id, bob.id)).toBe(false);
     });
@@ -197,10 +204,11 @@ describe('ContactsService', () => {
       expect(h.notifier.to(alice.id, 'contactRequestAccepted')).toEqual([]);
 
       const again = contacts.declineRequest(bob, alice.email);
-      await expect(again).rejects.toThrow(
-        new NotFoundError('no pending contact request from that email'),
+      await expectRefusal(
+        again,
+        NoPendingRequestError,
+        'no pending contact request from that email',
       );
-      await expect(again).rejects.toBeInstanceOf(NotFoundError);
 
       // After a decline, the requester may ask again.
       await expect(contacts.sendRequest(alice, bob.email)).resolves.toEqual({
@@ -210,8 +218,10 @@ describe('ContactsService', () => {
 
     it('refuses declining a request from an unknown email', async () => {
       const [bob] = await h.users('Bob');
-      await expect(contacts.declineRequest(bob, 'nobody.here@example.com')).rejects.toThrow(
-        new NotFoundError('no pending contact request from that email'),
+      await expectRefusal(
+        contacts.declineRequest(bob, 'nobody.here@example.com'),
+        NoPendingRequestError,
+        'no pending contact request from that email',
       );
     });
   });
@@ -237,13 +247,14 @@ describe('ContactsService', () => {
 
       for (const email of [carol.email, 'nobody.here@example.com']) {
         const attempt = contacts.removeContact(alice, email);
-        await expect(attempt).rejects.toThrow(new NotFoundError('not a contact'));
-        await expect(attempt).rejects.toBeInstanceOf(NotFoundError);
+        await expectRefusal(attempt, NotAContactError, 'not a contact');
       }
 
       await contacts.removeContact(bob, alice.email);
-      await expect(contacts.removeContact(alice, bob.email)).rejects.toThrow(
-        new NotFoundError('not a contact'),
+      await expectRefusal(
+        contacts.removeContact(alice, bob.email),
+        NotAContactError,
+        'not a contact',
       );
       expect(h.notifier.to(carol.id, 'contactRemoved')).toEqual([]);
       expect(h.notifier.to(bob.id, 'contactRemoved')).toEqual([]);
@@ -290,11 +301,12 @@ describe('ContactsService', () => {
 
       for (const email of [carol.email, 'nobody.here@example.com', alice.email]) {
         const attempt = contacts.contactByEmail(alice, email);
-        await expect(attempt).rejects.toThrow(new NotFoundError('recipient is not a contact'));
-        await expect(attempt).rejects.toBeInstanceOf(NotFoundError);
+        await expectRefusal(attempt, NotAContactError, 'recipient is not a contact');
       }
-      await expect(contacts.contactByEmail(carol, alice.email)).rejects.toThrow(
-        new NotFoundError('recipient is not a contact'),
+      await expectRefusal(
+        contacts.contactByEmail(carol, alice.email),
+        NotAContactError,
+        'recipient is not a contact',
       );
     });
   });

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Pool } from 'pg';
+import { guard } from '@app/common';
 import { PrismaClient } from './generated/prisma/client';
 import { dependencyErrors } from './redis';
 
@@ -18,10 +19,13 @@ export class PrismaService extends PrismaClient implements OnApplicationShutdown
   constructor(@Inject(DATABASE_URL) url: string) {
     const pool = new Pool({ connectionString: url, max: 10 });
     // An idle connection dropped by the server (restart, network cut) must not crash the process.
-    pool.on('error', (err) => {
-      dependencyErrors.database++;
-      new Logger('PostgreSQL').warn(`idle connection lost: ${err.message}`);
-    });
+    pool.on(
+      'error',
+      guard('the PostgreSQL pool error listener', (err: Error) => {
+        dependencyErrors.database++;
+        new Logger('PostgreSQL').warn(`idle connection lost: ${err.message}`);
+      }),
+    );
     super({ adapter: new PrismaPg(pool) });
     this.pool = pool;
   }

@@ -8,6 +8,7 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import Redis, { Cluster } from 'ioredis';
+import { guard } from '@app/common';
 
 const logger = new Logger('Redis');
 
@@ -26,15 +27,21 @@ export function createRedisClient(url: string, name: string): Redis {
     lazyConnect: true,
   });
   let down = false;
-  client.on('error', (err) => {
-    dependencyErrors.redis++;
-    if (!down) logger.warn(`${name}: ${err.message}`);
-    down = true;
-  });
-  client.on('ready', () => {
-    if (down) logger.log(`${name}: reconnected`);
-    down = false;
-  });
+  client.on(
+    'error',
+    guard(`the ${name} Redis error listener`, (err: Error) => {
+      dependencyErrors.redis++;
+      if (!down) logger.warn(`${name}: ${err.message}`);
+      down = true;
+    }),
+  );
+  client.on(
+    'ready',
+    guard(`the ${name} Redis ready listener`, () => {
+      if (down) logger.log(`${name}: reconnected`);
+      down = false;
+    }),
+  );
   return client;
 }
 

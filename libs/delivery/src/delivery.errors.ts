@@ -1,22 +1,7 @@
-import {
-  AppConfig,
-  ConflictError,
-  ForbiddenError,
-  InvalidInputError,
-  NotFoundError,
-} from '@app/common';
+import { ConflictError, InvalidInputError } from '@app/common';
 
-export class RecipientNotAContactError extends NotFoundError {
-  constructor() {
-    super('recipient is not a contact');
-  }
-}
-
-export class SenderNotInGroupError extends ForbiddenError {
-  constructor() {
-    super('you are not a member of that group');
-  }
-}
+// A 1:1 send to someone who is not a contact, or a group send by a non-member, is refused with
+// the contacts and groups libraries' own errors (NotAContactError, NotGroupMemberError).
 
 /** The recipient's queue is full, or holds as many of this sender's messages as one sender may. */
 export class RecipientQueueFullError extends ConflictError {
@@ -26,7 +11,7 @@ export class RecipientQueueFullError extends ConflictError {
 }
 
 export class MessageTooLargeError extends InvalidInputError {
-  constructor(limits: Pick<AppConfig, 'MAX_MESSAGE_BYTES'>) {
-    super(`message too large (max ${limits.MAX_MESSAGE_BYTES} bytes)`);
+  constructor(maxMessageBytes: number) {
+    super(`message too large (max ${maxMessageBytes} bytes)`);
   }
 }

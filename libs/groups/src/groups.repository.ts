@@ -27,18 +27,45 @@ export interface RemovalResult {
   removed: boolean;
   /** The member promoted because the last admin left, if any. */
   promotedUserId?: string;
+  /** When the group died with its last member: who had an invitation to it (now gone too). */
+  uninvitedUserIds?: string[];
+}
+
+type Tx = Parameters<Parameters<PrismaService['$transaction']>[0]>[0];
+
+/**
+ * Serialises what changes how many groups a user is in or invited to (create, invite, accept),
+ * so that concurrent calls cannot overshoot a cap. Taken after any group row lock.
+ */
+async function lockUserGroups(tx: Tx, userId: string): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`groups:${userId}`}, 0))`;
+}
+
+async function lockGroup(tx: Tx, groupId: string): Promise<void> {
+  await tx.$queryRaw`SELECT 1 FROM groups WHERE id = ${groupId} FOR UPDATE`;
 }
 
 @Injectable()
 export class GroupsRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  async create(group: GroupRecord, creatorId: string, encryptedGroupKey: string): Promise<void> {
-    await this.prisma.group.create({
-      data: {
-        ...group,
-        members: { create: { userId: creatorId, isAdmin: true, encryptedGroupKey } },
-      },
+  /** Creates the group with its creator as admin; false when they are in `maxGroups` already. */
+  async create(
+    group: GroupRecord,
+    creatorId: string,
+    encryptedGroupKey: string,
+    maxGroups: number,
+  ): Promise<boolean> {
+    return this.prisma.$transaction(async (tx) => {
+      await lockUserGroups(tx, creatorId);
+      if ((await tx.groupMember.count({ where: { userId: creatorId } })) >= maxGroups) return false;
+      await tx.group.create({
+        data: {
+          ...group,
+          members: { create: { userId: creatorId, isAdmin: true, encryptedGroupKey } },
+        },
+      });
+      return true;
     });
   }
 
@@ -92,32 +119,58 @@ export class GroupsRepository {
     return row !== null;
   }
 
-  /** false when an invitation is already pending. */
+  /**
+   * Records an invitation unless one is already pending, the group holds `limits.groupSize`
+   * members and invitations, or the invitee has `limits.invitations` invitations waiting.
+   */
   async createInvite(
-    groupId: string,
-    inviteeId: string,
-    inviterId: string,
-    encryptedGroupKey: string,
-  ): Promise<boolean> {
-    const { count } = await this.prisma.groupInvite.createMany({
-      data: [{ groupId, inviteeId, inviterId, encryptedGroupKey }],
-      skipDuplicates: true,
+    invite: { groupId: string; inviteeId: string; inviterId: string; encryptedGroupKey: string },
+    limits: { groupSize: number; invitations: number },
+  ): Promise<'created' | 'duplicate' | 'groupFull' | 'inviteeFull'> {
+    return this.prisma.$transaction(async (tx) => {
+      await lockGroup(tx, invite.groupId);
+      await lockUserGroups(tx, invite.inviteeId);
+      const [counts] = await tx.$queryRaw<{ size: number; waiting: number }[]>`
+        SELECT (SELECT count(*) FROM group_members WHERE group_id = ${invite.groupId})::int
+             + (SELECT count(*) FROM group_invites WHERE group_id = ${invite.groupId})::int AS size,
+               (SELECT count(*) FROM group_invites WHERE invitee_id = ${invite.inviteeId}::uuid)::int AS waiting`;
+      if (counts.size >= limits.groupSize) return 'groupFull';
+      if (counts.waiting >= limits.invitations) return 'inviteeFull';
+      const { count } = await tx.groupInvite.createMany({ data: [invite], skipDuplicates: true });
+      return count > 0 ? 'created' : 'duplicate';
     });
-    return count > 0;
   }
 
-  /** Turns the pending invitation into a membership, atomically; false when none was pending. */
-  async acceptInvite(groupId: string, userId: string): Promise<boolean> {
+  /**
+   * Turns the pending invitation into a membership, atomically, unless the group already has
+   * `limits.groupSize` members or the user is in `limits.groups` groups (then the invitation
+   * stays, to be accepted once there is room).
+   */
+  async acceptInvite(
+    groupId: string,
+    userId: string,
+    limits: { groupSize: number; groups: number },
+  ): Promise<'joined' | 'noInvitation' | 'groupFull' | 'tooManyGroups'> {
     return this.prisma.$transaction(async (tx) => {
-      // DELETE … RETURNING, not read-then-delete: of two accepts at once, only one finds the row.
+      await lockGroup(tx, groupId);
+      await lockUserGroups(tx, userId);
+      const [counts] = await tx.$queryRaw<{ invited: boolean; size: number; groups: number }[]>`
+        SELECT EXISTS (SELECT 1 FROM group_invites
+                        WHERE group_id = ${groupId} AND invitee_id = ${userId}::uuid) AS invited,
+               (SELECT count(*) FROM group_members WHERE group_id = ${groupId})::int AS size,
+               (SELECT count(*) FROM group_members WHERE user_id = ${userId}::uuid)::int AS groups`;
+      if (!counts.invited) return 'noInvitation';
+      if (counts.size >= limits.groupSize) return 'groupFull';
+      if (counts.groups >= limits.groups) return 'tooManyGroups';
+      // DELETE … RETURNING: a decline or cancel racing this accept leaves nothing to join.
       const [invite] = await tx.$queryRaw<{ encrypted_group_key: string }[]>`
         DELETE FROM group_invites WHERE group_id = ${groupId} AND invitee_id = ${userId}::uuid
         RETURNING encrypted_group_key`;
-      if (!invite) return false;
+      if (!invite) return 'noInvitation';
       await tx.groupMember.create({
         data: { groupId, userId, encryptedGroupKey: invite.encrypted_group_key },
       });
-      return true;
+      return 'joined';
     });
   }
 
@@ -133,7 +186,7 @@ export class GroupsRepository {
   async removeMember(groupId: string, userId: string): Promise<RemovalResult> {
     return this.prisma.$transaction(async (tx) => {
       // Lock the group row: concurrent removals must not each see "another admin remains".
-      await tx.$queryRaw`SELECT 1 FROM groups WHERE id = ${groupId} FOR UPDATE`;
+      await lockGroup(tx, groupId);
       const { count } = await tx.groupMember.deleteMany({ where: { groupId, userId } });
       if (count === 0) return { removed: false };
       const remaining = await tx.groupMember.findMany({
@@ -142,8 +195,13 @@ export class GroupsRepository {
         select: { userId: true, isAdmin: true },
       });
       if (remaining.length === 0) {
+        const invited = await tx.groupInvite.findMany({
+          where: { groupId },
+          select: { inviteeId: true },
+        });
+        // Its invitations go with it (ON DELETE CASCADE).
         await tx.group.delete({ where: { id: groupId } });
-        return { removed: true };
+        return { removed: true, uninvitedUserIds: invited.map((i) => i.inviteeId) };
       }
       if (remaining.some((m) => m.isAdmin)) return { removed: true };
       const oldest = remaining[0].userId;

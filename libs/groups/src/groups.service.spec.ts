@@ -1,10 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from '@app/common';
 import { ContactsService } from '@app/contacts';
 import { expectRefusal, sleep } from '../../../test/support/expect';
 import { GROUP_KEY, ServiceHarness, useServiceHarness } from '../../../test/support/service-module';
 import { CreateGroupDto, SendGroupRequestDto } from './dto/groups.dto';
+import {
+  AlreadyGroupAdminError,
+  AlreadyGroupMemberError,
+  AlreadyInvitedError,
+  CannotRemoveSelfError,
+  InviteeNotAContactError,
+  NoPendingInvitationError,
+  NoSuchGroupError,
+  NoSuchMemberError,
+  NotGroupAdminError,
+  NotGroupMemberError,
+} from './groups.errors';
 import { GroupsService } from './groups.service';
 
 type User = Awaited<ReturnType<ServiceHarness['user']>>;
@@ -120,7 +131,7 @@ describe('GroupsService', () => {
 
       await expectRefusal(
         invite(bob, groupId, carol),
-        ForbiddenError,
+        NotGroupAdminError,
         'only an admin can invite to this group',
       );
       expect(h.notifier.to(carol.id, 'groupRequestReceived')).toEqual([]);
@@ -134,12 +145,12 @@ describe('GroupsService', () => {
 
       await expectRefusal(
         invite(bob, groupId, carol),
-        NotFoundError,
+        NoSuchGroupError,
         'no such group, or you are not a member',
       );
       await expectRefusal(
         invite(bob, unknownGroupId(), carol),
-        NotFoundError,
+        NoSuchGroupError,
         'no such group, or you are not a member',
       );
       expect(h.notifier.to(carol.id, 'groupRequestReceived')).toEqual([]);
@@ -154,7 +165,7 @@ describe('GroupsService', () => {
       for (const invitee of [stranger, requested, requester, alice.email, 'nobody@example.com']) {
         await expectRefusal(
           invite(alice, groupId, invitee),
-          ForbiddenError,
+          InviteeNotAContactError,
           'you can only invite your contacts',
         );
       }
@@ -172,12 +183,12 @@ describe('GroupsService', () => {
 
       await expectRefusal(
         invite(alice, groupId, bob),
-        ConflictError,
+        AlreadyGroupMemberError,
         'already a member of this group',
       );
       await expectRefusal(
         invite(alice, groupId, carol, 'YW5vdGhlcg=='),
-        ConflictError,
+        AlreadyInvitedError,
         'already invited to this group',
       );
       expect(h.notifier.to(carol.id, 'groupRequestReceived')).toHaveLength(1);
@@ -234,17 +245,17 @@ describe('GroupsService', () => {
 
       await expectRefusal(
         groups.acceptInvite(carol, groupId),
-        NotFoundError,
+        NoPendingInvitationError,
         'no pending invitation to that group',
       );
       await expectRefusal(
         groups.acceptInvite(bob, groupId),
-        NotFoundError,
+        NoPendingInvitationError,
         'no pending invitation to that group',
       );
       await expectRefusal(
         groups.acceptInvite(carol, unknownGroupId()),
-        NotFoundError,
+        NoPendingInvitationError,
         'no pending invitation to that group',
       );
       expect(await memberRows(groupId)).toHaveLength(2);
@@ -252,7 +263,7 @@ describe('GroupsService', () => {
   });
 
   describe('acceptInvite, twice at once (e.g. two sockets of the invitee)', () => {
-    it('lets one join and refuses the other with NotFound, not an internal error', async () => {
+    it('lets one join and refuses the other with no_pending_invitation, not an internal error', async () => {
       const [alice, bob] = await h.users('Alice', 'Bob');
       const groupId = await groupOf(alice);
       await h.makeContacts(alice, bob);
@@ -266,11 +277,63 @@ describe('GroupsService', () => {
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       const [refusal] = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
       expect(refusal).toMatchObject({
-        name: 'NotFoundError',
+        name: 'NoPendingInvitationError',
+        code: 'no_pending_invitation',
         message: 'no pending invitation to that group',
       });
-      expect(refusal).toBeInstanceOf(NotFoundError);
+      expect(refusal).toBeInstanceOf(NoPendingInvitationError);
       expect(await memberRows(groupId)).toHaveLength(2);
+    });
+  });
+
+  describe('cancelInvite', () => {
+    it('withdraws the invitation and tells the invitee only', async () => {
+      const [alice, bob, carol] = await h.users('Alice', 'Bob', 'Carol');
+      const groupId = await groupOf(alice, bob);
+      await h.makeContacts(alice, carol);
+      await invite(alice, groupId, carol);
+      h.notifier.clear();
+
+      await expect(groups.cancelInvite(alice, groupId, carol.email)).resolves.toBeUndefined();
+
+      expect(h.notifier.sent).toEqual([
+        { userIds: [carol.id], event: 'groupRequestCancelled', payload: { groupId } },
+      ]);
+      expect(await groups.pendingInvitesFor(carol.id)).toEqual([]);
+      await expectRefusal(
+        groups.acceptInvite(carol, groupId),
+        NoPendingInvitationError,
+        'no pending invitation to that group',
+      );
+      // Cancelled, so the admin may invite again.
+      await expect(invite(alice, groupId, carol)).resolves.toBeUndefined();
+    });
+
+    it('is for admins only, and refuses what is not a pending invitation', async () => {
+      const [alice, bob, carol, stranger] = await h.users('Alice', 'Bob', 'Carol', 'Stranger');
+      const groupId = await groupOf(alice, bob);
+      await h.makeContacts(alice, carol);
+      await invite(alice, groupId, carol);
+
+      await expectRefusal(
+        groups.cancelInvite(bob, groupId, carol.email),
+        NotGroupAdminError,
+        'only an admin can do that',
+      );
+      await expectRefusal(
+        groups.cancelInvite(stranger, groupId, carol.email),
+        NoSuchGroupError,
+        'no such group, or you are not a member',
+      );
+      for (const email of [bob.email, stranger.email, 'nobody@example.com']) {
+        await expectRefusal(
+          groups.cancelInvite(alice, groupId, email),
+          NoPendingInvitationError,
+          'no pending invitation for that email',
+        );
+      }
+      expect(h.notifier.to(carol.id, 'groupRequestCancelled')).toEqual([]);
+      expect(await groups.pendingInvitesFor(carol.id)).toHaveLength(1);
     });
   });
 
@@ -291,12 +354,12 @@ describe('GroupsService', () => {
       expect(await groups.pendingInvitesFor(bob.id)).toEqual([]);
       await expectRefusal(
         groups.declineInvite(bob, groupId),
-        NotFoundError,
+        NoPendingInvitationError,
         'no pending invitation to that group',
       );
       await expectRefusal(
         groups.acceptInvite(bob, groupId),
-        NotFoundError,
+        NoPendingInvitationError,
         'no pending invitation to that group',
       );
       expect(await memberRows(groupId)).toEqual([{ user_id: alice.id, is_admin: true }]);
@@ -330,12 +393,12 @@ describe('GroupsService', () => {
 
       await expectRefusal(
         groups.leave(bob, groupId),
-        NotFoundError,
+        NotGroupMemberError,
         'you are not a member of that group',
       );
       await expectRefusal(
         groups.leave(bob, unknownGroupId()),
-        NotFoundError,
+        NotGroupMemberError,
         'you are not a member of that group',
       );
       expect(h.notifier.to(alice.id, 'groupMemberLeft')).toEqual([]);
@@ -387,6 +450,9 @@ describe('GroupsService', () => {
       );
       expect(rows).toEqual([{ groups: 0, members: 0, invites: 0 }]);
       expect(await groups.pendingInvitesFor(carol.id)).toEqual([]);
+      // The invitee is told that the invitation is gone (it died with the group).
+      expect(h.notifier.to(carol.id, 'groupRequestCancelled')).toEqual([{ groupId }]);
+      expect(h.notifier.to(alice.id, 'groupRequestCancelled')).toEqual([]);
       expect(h.notifier.to(alice.id, 'groupMemberPromoted')).toEqual([]);
     });
   });
@@ -407,7 +473,7 @@ describe('GroupsService', () => {
       expect((await memberRows(groupId)).map((r) => r.user_id)).toEqual([alice.id, carol.id]);
       await expectRefusal(
         groups.memberIdsForSender(bob, groupId),
-        ForbiddenError,
+        NotGroupMemberError,
         'you are not a member of that group',
       );
     });
@@ -418,12 +484,12 @@ describe('GroupsService', () => {
 
       await expectRefusal(
         groups.removeMember(bob, groupId, carol.email),
-        ForbiddenError,
+        NotGroupAdminError,
         'only an admin can do that',
       );
       await expectRefusal(
         groups.removeMember(bob, groupId, alice.email),
-        ForbiddenError,
+        NotGroupAdminError,
         'only an admin can do that',
       );
       expect(await memberRows(groupId)).toHaveLength(3);
@@ -435,23 +501,23 @@ describe('GroupsService', () => {
 
       await expectRefusal(
         groups.removeMember(stranger, groupId, bob.email),
-        NotFoundError,
+        NoSuchGroupError,
         'no such group, or you are not a member',
       );
       await expectRefusal(
         groups.removeMember(alice, unknownGroupId(), bob.email),
-        NotFoundError,
+        NoSuchGroupError,
         'no such group, or you are not a member',
       );
       await expectRefusal(
         groups.removeMember(alice, groupId, alice.email),
-        InvalidInputError,
+        CannotRemoveSelfError,
         'use leaveGroup to leave a group',
       );
       for (const email of [stranger.email, 'nobody@example.com']) {
         await expectRefusal(
           groups.removeMember(alice, groupId, email),
-          NotFoundError,
+          NoSuchMemberError,
           'no member with that email in this group',
         );
       }
@@ -488,27 +554,27 @@ describe('GroupsService', () => {
 
       await expectRefusal(
         groups.promoteMember(bob, groupId, carol.email),
-        ForbiddenError,
+        NotGroupAdminError,
         'only an admin can do that',
       );
       await expectRefusal(
         groups.promoteMember(bob, groupId, bob.email),
-        ForbiddenError,
+        NotGroupAdminError,
         'only an admin can do that',
       );
       await expectRefusal(
         groups.promoteMember(alice, groupId, alice.email),
-        ConflictError,
+        AlreadyGroupAdminError,
         'already an admin',
       );
       await expectRefusal(
         groups.promoteMember(alice, groupId, stranger.email),
-        NotFoundError,
+        NoSuchMemberError,
         'no member with that email in this group',
       );
       await expectRefusal(
         groups.promoteMember(stranger, groupId, bob.email),
-        NotFoundError,
+        NoSuchGroupError,
         'no such group, or you are not a member',
       );
       expect(await adminFlags(groupId)).toEqual({
@@ -530,12 +596,12 @@ describe('GroupsService', () => {
       );
       await expectRefusal(
         groups.memberIdsForSender(stranger, groupId),
-        ForbiddenError,
+        NotGroupMemberError,
         'you are not a member of that group',
       );
       await expectRefusal(
         groups.memberIdsForSender(alice, unknownGroupId()),
-        ForbiddenError,
+        NotGroupMemberError,
         'you are not a member of that group',
       );
     });

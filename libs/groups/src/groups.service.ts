@@ -1,16 +1,25 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { AuthUser, UsersRepository } from '@app/auth';
-import {
-  ConflictError,
-  ForbiddenError,
-  InvalidInputError,
-  NotFoundError,
-  Notifier,
-} from '@app/common';
+import { APP_CONFIG, AppConfig, Notifier } from '@app/common';
 import { ContactsService } from '@app/contacts';
 import { PresenceService } from '@app/presence';
 import { CreateGroupDto, SendGroupRequestDto } from './dto/groups.dto';
+import {
+  AlreadyGroupAdminError,
+  AlreadyGroupMemberError,
+  AlreadyInvitedError,
+  CannotRemoveSelfError,
+  GroupFullError,
+  InviteeNotAContactError,
+  NoPendingInvitationError,
+  NoSuchGroupError,
+  NoSuchMemberError,
+  NotGroupAdminError,
+  NotGroupMemberError,
+  TooManyGroupsError,
+  TooManyInvitationsError,
+} from './groups.errors';
 import { GroupInvitation, GroupsRepository, MemberRecord } from './groups.repository';
 
 export type { GroupInvitation };
@@ -30,16 +39,20 @@ export class GroupsService {
     private readonly contacts: ContactsService,
     private readonly notifier: Notifier,
     private readonly presence: PresenceService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** The creator becomes the first member and an admin. */
   async create(caller: AuthUser, dto: CreateGroupDto): Promise<{ groupId: string }> {
     const groupId = randomBytes(12).toString('hex');
-    await this.groups.create(
+    const max = this.config.MAX_GROUPS_PER_USER;
+    const created = await this.groups.create(
       { id: groupId, name: dto.name, description: dto.description ?? '' },
       caller.id,
       dto.encryptedGroupKey,
+      max,
     );
+    if (!created) throw new TooManyGroupsError(max);
     return { groupId };
   }
 
@@ -47,20 +60,26 @@ export class GroupsService {
   async invite(caller: AuthUser, dto: SendGroupRequestDto): Promise<void> {
     const group = await this.groups.findGroup(dto.groupId);
     const membership = group && (await this.groups.membership(dto.groupId, caller.id));
-    if (!group || !membership) throw new NotFoundError('no such group, or you are not a member');
-    if (!membership.isAdmin) throw new ForbiddenError('only an admin can invite to this group');
+    if (!group || !membership) throw new NoSuchGroupError();
+    if (!membership.isAdmin) throw new NotGroupAdminError('only an admin can invite to this group');
     const invitee = await this.users.findByEmail(dto.email);
     if (!invitee || !(await this.contacts.isContact(caller.id, invitee.id))) {
-      throw new ForbiddenError('you can only invite your contacts');
+      throw new InviteeNotAContactError();
     }
-    if (await this.groups.membership(dto.groupId, invitee.id)) {
-      throw new ConflictError('already a member of this group');
-    }
-    if (
-      !(await this.groups.createInvite(dto.groupId, invitee.id, caller.id, dto.encryptedGroupKey))
-    ) {
-      throw new ConflictError('already invited to this group');
-    }
+    if (await this.groups.membership(dto.groupId, invitee.id)) throw new AlreadyGroupMemberError();
+    const { MAX_GROUP_MEMBERS, MAX_PENDING_GROUP_INVITATIONS } = this.config;
+    const outcome = await this.groups.createInvite(
+      {
+        groupId: dto.groupId,
+        inviteeId: invitee.id,
+        inviterId: caller.id,
+        encryptedGroupKey: dto.encryptedGroupKey,
+      },
+      { groupSize: MAX_GROUP_MEMBERS, invitations: MAX_PENDING_GROUP_INVITATIONS },
+    );
+    if (outcome === 'duplicate') throw new AlreadyInvitedError();
+    if (outcome === 'groupFull') throw new GroupFullError(MAX_GROUP_MEMBERS);
+    if (outcome === 'inviteeFull') throw new TooManyInvitationsError(MAX_PENDING_GROUP_INVITATIONS);
     this.notifier.toUsers([invitee.id], 'groupRequestReceived', {
       name: group.name,
       description: group.description,
@@ -71,9 +90,14 @@ export class GroupsService {
 
   /** Joins the group; returns every member (the caller included) and tells the others. */
   async acceptInvite(caller: AuthUser, groupId: string) {
-    if (!(await this.groups.acceptInvite(groupId, caller.id))) {
-      throw new NotFoundError('no pending invitation to that group');
-    }
+    const { MAX_GROUP_MEMBERS, MAX_GROUPS_PER_USER } = this.config;
+    const outcome = await this.groups.acceptInvite(groupId, caller.id, {
+      groupSize: MAX_GROUP_MEMBERS,
+      groups: MAX_GROUPS_PER_USER,
+    });
+    if (outcome === 'noInvitation') throw new NoPendingInvitationError();
+    if (outcome === 'groupFull') throw new GroupFullError(MAX_GROUP_MEMBERS);
+    if (outcome === 'tooManyGroups') throw new TooManyGroupsError(MAX_GROUPS_PER_USER);
     const members = await this.groups.members(groupId);
     const me = members.find((m) => m.userId === caller.id);
     if (me) {
@@ -93,30 +117,39 @@ export class GroupsService {
 
   async declineInvite(caller: AuthUser, groupId: string): Promise<void> {
     if (!(await this.groups.deleteInvite(groupId, caller.id))) {
-      throw new NotFoundError('no pending invitation to that group');
+      throw new NoPendingInvitationError();
     }
+  }
+
+  /** An admin withdraws a pending invitation; the invitee gets `groupRequestCancelled`. */
+  async cancelInvite(caller: AuthUser, groupId: string, email: string): Promise<void> {
+    await this.adminView(caller, groupId);
+    const invitee = await this.users.findByEmail(email);
+    if (!invitee || !(await this.groups.deleteInvite(groupId, invitee.id))) {
+      throw new NoPendingInvitationError('no pending invitation for that email');
+    }
+    this.notifier.toUsers([invitee.id], 'groupRequestCancelled', { groupId });
   }
 
   async leave(caller: AuthUser, groupId: string): Promise<void> {
     const members = await this.groups.members(groupId);
-    if (!members.some((m) => m.userId === caller.id))
-      throw new NotFoundError('you are not a member of that group');
+    if (!members.some((m) => m.userId === caller.id)) throw new NotGroupMemberError();
     await this.removeAndTell(groupId, members, caller.id, caller.email, false);
   }
 
   async removeMember(caller: AuthUser, groupId: string, email: string): Promise<void> {
     const members = await this.adminView(caller, groupId);
     const target = members.find((m) => m.email === email);
-    if (!target) throw new NotFoundError('no member with that email in this group');
-    if (target.userId === caller.id) throw new InvalidInputError('use leaveGroup to leave a group');
+    if (!target) throw new NoSuchMemberError();
+    if (target.userId === caller.id) throw new CannotRemoveSelfError();
     await this.removeAndTell(groupId, members, target.userId, target.email, true);
   }
 
   async promoteMember(caller: AuthUser, groupId: string, email: string): Promise<void> {
     const members = await this.adminView(caller, groupId);
     const target = members.find((m) => m.email === email);
-    if (!target) throw new NotFoundError('no member with that email in this group');
-    if (target.isAdmin) throw new ConflictError('already an admin');
+    if (!target) throw new NoSuchMemberError();
+    if (target.isAdmin) throw new AlreadyGroupAdminError();
     await this.groups.setAdmin(groupId, target.userId);
     this.notifier.toUsers(
       members.map((m) => m.userId),
@@ -128,7 +161,7 @@ export class GroupsService {
   /** Ids of every member; a 1:N sender must be one of them. */
   async memberIdsForSender(caller: AuthUser, groupId: string): Promise<string[]> {
     const ids = await this.groups.memberIds(groupId);
-    if (!ids.includes(caller.id)) throw new ForbiddenError('you are not a member of that group');
+    if (!ids.includes(caller.id)) throw new NotGroupMemberError();
     return ids;
   }
 
@@ -140,8 +173,8 @@ export class GroupsService {
   private async adminView(caller: AuthUser, groupId: string): Promise<MemberRecord[]> {
     const members = await this.groups.members(groupId);
     const me = members.find((m) => m.userId === caller.id);
-    if (!me) throw new NotFoundError('no such group, or you are not a member');
-    if (!me.isAdmin) throw new ForbiddenError('only an admin can do that');
+    if (!me) throw new NoSuchGroupError();
+    if (!me.isAdmin) throw new NotGroupAdminError();
     return members;
   }
 
@@ -153,13 +186,16 @@ export class GroupsService {
     removed: boolean,
   ): Promise<void> {
     const result = await this.groups.removeMember(groupId, userId);
-    if (!result.removed) throw new NotFoundError('you are not a member of that group');
+    if (!result.removed) throw new NotGroupMemberError();
     // The removed member hears it too, so their client can drop the group.
     this.notifier.toUsers(
       members.map((m) => m.userId),
       'groupMemberLeft',
       { groupId, email, removed },
     );
+    if (result.uninvitedUserIds?.length) {
+      this.notifier.toUsers(result.uninvitedUserIds, 'groupRequestCancelled', { groupId });
+    }
     const promoted = members.find((m) => m.userId === result.promotedUserId);
     if (promoted) {
       this.notifier.toUsers(this.others(members, userId), 'groupMemberPromoted', {

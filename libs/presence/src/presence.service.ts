@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { AuthUser } from '@app/auth';
-import { Notifier } from '@app/common';
+import { guard, Notifier } from '@app/common';
 import { PresenceRepository } from './presence.repository';
 import { PresenceStore } from './presence.store';
 
@@ -26,8 +26,14 @@ export class PresenceService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.store.on('offline', (userIds) => void this.announce(userIds, 'offline'));
-    this.store.on('online', (userIds) => void this.announce(userIds, 'online'));
+    this.store.on(
+      'offline',
+      guard('an offline announcement', (userIds: string[]) => this.announce(userIds, 'offline')),
+    );
+    this.store.on(
+      'online',
+      guard('an online announcement', (userIds: string[]) => this.announce(userIds, 'online')),
+    );
   }
 
   async connected(user: AuthUser, socketId: string): Promise<void> {

@@ -1,6 +1,7 @@
 import { Logger, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
+import { guard } from '@app/common';
 import { PresenceStore } from './presence.store';
 
 export interface RedisPresenceTiming {
@@ -77,8 +78,14 @@ export class RedisPresenceStore extends PresenceStore implements OnModuleInit {
   async onModuleInit(): Promise<void> {
     await this.heartbeat();
     this.timers = [
-      setInterval(() => void this.heartbeat(), this.timing.heartbeatMs),
-      setInterval(() => void this.reapDeadInstances(), this.timing.reapEveryMs),
+      setInterval(
+        guard('the presence heartbeat', () => this.heartbeat()),
+        this.timing.heartbeatMs,
+      ),
+      setInterval(
+        guard('the presence reaper', () => this.reapDeadInstances()),
+        this.timing.reapEveryMs,
+      ),
     ];
     for (const t of this.timers) t.unref();
   }

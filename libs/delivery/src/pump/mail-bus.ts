@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
+import { guard } from '@app/common';
 import { closeRedisClient } from '@app/database';
 import { decodeNotice, encodeNotice, QueuedDelivery } from '../wire';
 
@@ -73,17 +74,23 @@ export class RedisMailBus extends MailBus {
   ) {
     super();
     this.prefix = `${keyPrefix}mail:{`;
-    subscriber.on('smessage', (channel: string, raw: string) => {
-      const delivery = decodeNotice(raw);
-      if (!delivery || !channel.startsWith(this.prefix)) return;
-      this.handle(channel.slice(this.prefix.length, -1), delivery);
-    });
+    subscriber.on(
+      'smessage',
+      guard('a notice', (channel: string, raw: string) => {
+        const delivery = decodeNotice(raw);
+        if (!delivery || !channel.startsWith(this.prefix)) return;
+        this.handle(channel.slice(this.prefix.length, -1), delivery);
+      }),
+    );
     subscriber.on('close', () => (this.wasDown = true));
-    subscriber.on('ready', () => {
-      if (!this.wasDown) return;
-      this.wasDown = false;
-      this.resync(); // notices published meanwhile were lost; the queues in PostgreSQL were not
-    });
+    subscriber.on(
+      'ready',
+      guard('the notice subscriber coming back', () => {
+        if (!this.wasDown) return;
+        this.wasDown = false;
+        this.resync(); // notices published meanwhile were lost; the queues in PostgreSQL were not
+      }),
+    );
   }
 
   private channel(userId: string): string {

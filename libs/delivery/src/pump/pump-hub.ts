@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { APP_CONFIG, AppConfig, Metrics } from '@app/common';
+import { APP_CONFIG, AppConfig, guard, Metrics } from '@app/common';
 import { GroupCommit } from '../group-commit';
 import { MessagesRepository } from '../messages.repository';
 import { DeliveryTransport } from './delivery-transport';
@@ -67,7 +67,10 @@ export class PumpHub implements OnModuleInit {
     this.bus.onResync(() => {
       for (const pump of this.pumps.values()) void pump.drain();
     });
-    this.sweepTimer = setInterval(() => void this.sweep(), SWEEP_EVERY_MS);
+    this.sweepTimer = setInterval(
+      guard('the delivery sweep', () => this.sweep()),
+      SWEEP_EVERY_MS,
+    );
     this.sweepTimer.unref();
   }
 

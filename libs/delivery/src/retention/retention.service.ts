@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { APP_CONFIG, AppConfig } from '@app/common';
+import { APP_CONFIG, AppConfig, guard } from '@app/common';
 import { MessagesRepository } from '../messages.repository';
 
 /** Acknowledged deliveries and their ciphertext are gone within this (plus one run's time). */
@@ -26,11 +26,13 @@ export class RetentionService implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    this.cleanTimer = setInterval(() => void this.cleanAcknowledged(), CLEAN_EVERY_MS);
+    const clean = guard('the cleanup of acknowledged deliveries', () => this.cleanAcknowledged());
+    const purge = guard('the retention purge', () => this.purgeExpired());
+    this.cleanTimer = setInterval(clean, CLEAN_EVERY_MS);
     // First purge soon after start (instances that restart often would otherwise never purge).
     this.purgeTimer = setTimeout(() => {
-      void this.purgeExpired();
-      this.purgeTimer = setInterval(() => void this.purgeExpired(), PURGE_EVERY_MS).unref();
+      void purge();
+      this.purgeTimer = setInterval(purge, PURGE_EVERY_MS).unref();
     }, FIRST_PURGE_AFTER_MS);
     this.cleanTimer.unref();
     this.purgeTimer.unref();

@@ -8,12 +8,9 @@ import {
   FakeSocket,
   ServiceHarness,
 } from '../../../../test/support/service-module';
-import {
-  MessageTooLargeError,
-  RecipientNotAContactError,
-  RecipientQueueFullError,
-  SenderNotInGroupError,
-} from '../delivery.errors';
+import { NotAContactError } from '@app/contacts';
+import { NotGroupMemberError } from '@app/groups';
+import { MessageTooLargeError, RecipientQueueFullError } from '../delivery.errors';
 import { MessagesRepository } from '../messages.repository';
 import { PumpHub } from '../pump/pump-hub';
 import { RetentionService } from '../retention/retention.service';
@@ -194,11 +191,7 @@ describe('SendService and PumpHub', () => {
       await w.contacts.sendRequest(alice, carol.email); // only requested
 
       for (const to of [bob.email, carol.email, 'nobody@example.com']) {
-        await expectRefusal(
-          send(alice, to),
-          RecipientNotAContactError,
-          'recipient is not a contact',
-        );
+        await expectRefusal(send(alice, to), NotAContactError, 'recipient is not a contact');
       }
       expect(await sentBy(alice)).toBe(0);
       expect(await mailbox(bob)).toEqual({ last_seq: 0, acked_seq: 0, dropped: 0 });
@@ -209,11 +202,7 @@ describe('SendService and PumpHub', () => {
       await makeContacts(alice, bob);
       await send(alice, bob);
       await w.contacts.removeContact(bob, alice.email);
-      await expectRefusal(
-        send(alice, bob),
-        RecipientNotAContactError,
-        'recipient is not a contact',
-      );
+      await expectRefusal(send(alice, bob), NotAContactError, 'recipient is not a contact');
       expect(await sentBy(alice)).toBe(1);
     });
 
@@ -496,7 +485,7 @@ describe('SendService and PumpHub', () => {
 
       await expectRefusal(
         sendToGroup(mallory, groupId),
-        SenderNotInGroupError,
+        NotGroupMemberError,
         'you are not a member of that group',
       );
       expect(await sentBy(mallory)).toBe(0);
@@ -511,7 +500,7 @@ describe('SendService and PumpHub', () => {
       for (const member of [bob, carol]) {
         await expectRefusal(
           sendToGroup(member, groupId),
-          SenderNotInGroupError,
+          NotGroupMemberError,
           'you are not a member of that group',
         );
       }

@@ -2,12 +2,9 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { AuthUser } from '@app/auth';
 import { APP_CONFIG, AppConfig, Metrics } from '@app/common';
-import {
-  MessageTooLargeError,
-  RecipientNotAContactError,
-  RecipientQueueFullError,
-  SenderNotInGroupError,
-} from '../delivery.errors';
+import { NotAContactError } from '@app/contacts';
+import { NotGroupMemberError } from '@app/groups';
+import { MessageTooLargeError, RecipientQueueFullError } from '../delivery.errors';
 import { ContactChatMessageDto, GroupChatMessageDto } from './messages.dto';
 import { GroupCommit } from '../group-commit';
 import { MessagesRepository, NewMessage, StoreOutcome } from '../messages.repository';
@@ -68,7 +65,7 @@ export class SendService {
     groupId: string | null,
   ): Promise<SendReceipt> {
     if (Buffer.byteLength(dto.message) > this.config.MAX_MESSAGE_BYTES) {
-      throw new MessageTooLargeError(this.config);
+      throw new MessageTooLargeError(this.config.MAX_MESSAGE_BYTES);
     }
     const message: NewMessage = {
       id: randomUUID(),
@@ -85,9 +82,9 @@ export class SendService {
     const outcome = await this.store(message);
     switch (outcome.kind) {
       case 'not_contact':
-        throw new RecipientNotAContactError();
+        throw new NotAContactError('recipient is not a contact');
       case 'not_member':
-        throw new SenderNotInGroupError();
+        throw new NotGroupMemberError();
       case 'queue_full':
         throw new RecipientQueueFullError();
       case 'duplicate':

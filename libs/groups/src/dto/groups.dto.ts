@@ -42,3 +42,12 @@ export class GroupMemberDto {
   @IsNormalizedEmail()
   email: string;
 }
+
+/** cancelGroupRequest: the invitee whose pending invitation an admin withdraws. */
+export class GroupInviteeDto {
+  @IsGroupId()
+  groupId: string;
+
+  @IsNormalizedEmail()
+  email: string;
+}
