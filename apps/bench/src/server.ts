@@ -16,13 +16,25 @@ export function repoRoot(from = __dirname): string {
   }
 }
 
+/** The built gateway, as deployed. */
 export const GATEWAY_MAIN = join(repoRoot(), 'dist/apps/gateway/apps/gateway/src/main.js');
+/** The bare relay, built beside this file. */
+export const RELAY_MAIN = join(__dirname, 'relay.js');
 
-export class GatewayMissingError extends Error {
-  constructor() {
-    super(
-      `the built gateway ${relative(process.cwd(), GATEWAY_MAIN)} is missing: run \`npm run build\` first`,
-    );
+/**
+ * What the bench sets on every gateway besides its database, Redis, secret and port: quiet logs,
+ * and limits far above the bench's load (a limit that bites would measure the limit, not the
+ * delivery path). The gateway ignores variables it does not know, so a limit can be listed here
+ * before the gateway reads it.
+ */
+export const GATEWAY_BENCH_ENV: Record<string, string> = {
+  NODE_ENV: 'production',
+  LOG_LEVEL: 'warn',
+};
+
+export class ServerMissingError extends Error {
+  constructor(script: string) {
+    super(`${relative(process.cwd(), script)} is missing: run \`npm run build\` first`);
   }
 }
 
@@ -38,8 +50,11 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** One built gateway (`node dist/…/main.js`) running as a child process on 127.0.0.1. */
-export class GatewayProcess {
+/**
+ * A server the bench started: a built gateway (`node dist/…/main.js`) or a bare relay, as a child
+ * process on a free port of 127.0.0.1 that answers `GET /health/ready` once it can serve.
+ */
+export class ServerProcess {
   private output = '';
   private stopping = false;
   private wasReady = false;
@@ -58,19 +73,20 @@ export class GatewayProcess {
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 
-  /** Spawns the gateway with exactly `env` (plus PATH and PORT); see `ready`. */
+  /** Spawns `node script` with exactly `env` (plus PATH and PORT); see `ready`. */
   static async spawn(
     name: string,
+    script: string,
     env: Record<string, string>,
     nodeArgs: string[] = [],
-  ): Promise<GatewayProcess> {
-    if (!existsSync(GATEWAY_MAIN)) throw new GatewayMissingError();
+  ): Promise<ServerProcess> {
+    if (!existsSync(script)) throw new ServerMissingError(script);
     const port = await freePort();
-    const child = spawn(process.execPath, [...nodeArgs, GATEWAY_MAIN], {
+    const child = spawn(process.execPath, [...nodeArgs, script], {
       env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env, PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    return new GatewayProcess(name, port, child);
+    return new ServerProcess(name, port, child);
   }
 
   get url(): string {
@@ -90,7 +106,7 @@ export class GatewayProcess {
     return this.wasReady && !this.stopping && !this.running;
   }
 
-  /** The last lines it printed (LOG_LEVEL=warn: warnings and errors only). */
+  /** The last lines it printed (warnings and errors only: gateways run with LOG_LEVEL=warn). */
   tail(lines = 20): string {
     return this.output.trimEnd().split('\n').slice(-lines).join('\n');
   }
@@ -99,11 +115,11 @@ export class GatewayProcess {
   problems(): string[] {
     const entries: string[][] = [];
     for (const line of this.output.split('\n')) {
-      if (/^\[Nest\]|^bowl:/.test(line)) entries.push([line]);
+      if (/^\[Nest\]|^(bowl|relay):/.test(line)) entries.push([line]);
       else entries.at(-1)?.push(line);
     }
     return entries
-      .filter(([first]) => /\b(WARN|ERROR)\b|^bowl:/.test(first))
+      .filter(([first]) => /\b(WARN|ERROR)\b|^(bowl|relay):/.test(first))
       .map((lines) => lines.join('\n').trimEnd());
   }
 
@@ -117,7 +133,7 @@ export class GatewayProcess {
     return this.running && this.pid !== undefined ? processCpuMs(this.pid) : undefined;
   }
 
-  /** SIGTERM (the gateway shuts down cleanly), then SIGKILL after a grace period. */
+  /** SIGTERM (it shuts down cleanly), then SIGKILL after a grace period. */
   async stop(): Promise<void> {
     this.stopping = true;
     if (!this.running) return;
@@ -139,9 +155,7 @@ export class GatewayProcess {
     const deadline = Date.now() + READY_TIMEOUT_MS;
     while (Date.now() < deadline) {
       if (!this.running) {
-        throw new Error(
-          `gateway ${this.name} exited at start (${this.child.exitCode}):\n${this.tail()}`,
-        );
+        throw new Error(`${this.name} exited at start (${this.child.exitCode}):\n${this.tail()}`);
       }
       try {
         const res = await fetch(`${this.url}/health/ready`, { signal: AbortSignal.timeout(1_000) });
@@ -154,8 +168,6 @@ export class GatewayProcess {
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    throw new Error(
-      `gateway ${this.name} not ready within ${READY_TIMEOUT_MS} ms:\n${this.tail()}`,
-    );
+    throw new Error(`${this.name} not ready within ${READY_TIMEOUT_MS} ms:\n${this.tail()}`);
   }
 }
