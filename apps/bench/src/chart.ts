@@ -87,7 +87,13 @@ export function chartSpec(
               title: null,
               axis: { labelAngle: 0 },
             },
-            y: { field: 'ms', type: 'quantitative', scale: { type: 'log' }, title: 'ms' },
+            y: {
+              field: 'ms',
+              type: 'quantitative',
+              scale: { type: 'log' },
+              axis: { tickCount: 5 },
+              title: 'ms',
+            },
             color,
           },
           layer: [

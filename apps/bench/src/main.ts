@@ -10,7 +10,7 @@
  *   open loop        a fixed rate over the same kind of users; warm-up excluded
  *   group fan-out    one group, members alternating between the instances
  *   backlog replay   messages queued for an offline user, then it connects (Bowl only)
- *   idle sockets     RSS per idle socket on one fresh instance of each
+ *   idle sockets     RSS per idle socket on one instance of each that saw no other load
  * Every OK'd message must reach each recipient exactly once and in its conversation's order:
  * otherwise the run fails (exit 1), whatever the figures. Everything it creates (database, Redis
  * keys, processes) is removed on success, error, Ctrl-C and at the time limit.
@@ -127,14 +127,18 @@ async function run(settings: Settings): Promise<boolean> {
   const prefix = benchRedisPrefix();
   cleanup.add(`delete Redis keys ${prefix}*`, () => deleteRedisKeys(redisUrl, prefix));
   const secret = randomBytes(32).toString('hex');
-  const bowlEnv = {
+  // Each fleet has a key prefix of its own, so the idle instances hear none of the load.
+  const bowlEnv = (fleet: string) => ({
     ...GATEWAY_BENCH_ENV,
     DATABASE_URL: db.url,
     JWT_SECRET: secret,
     REDIS_URL: redisUrl,
-    REDIS_KEY_PREFIX: `${prefix}bowl:`,
-  };
-  const relayEnv = { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: `${prefix}relay:` };
+    REDIS_KEY_PREFIX: `${prefix}${fleet}:`,
+  });
+  const relayEnv = (fleet: string) => ({
+    REDIS_URL: redisUrl,
+    REDIS_KEY_PREFIX: `${prefix}${fleet}:`,
+  });
   const versions = ['socket.io', '@socket.io/redis-adapter', 'socket.io-client']
     .map((name) => `${name} ${packageVersion(name)}`)
     .join(', ');
@@ -145,13 +149,16 @@ async function run(settings: Settings): Promise<boolean> {
 
   const setupStart = Date.now();
   const users = await populate({ db }, secret, settings);
-  const [relayA, relayB, bowlA, bowlB] = await Promise.all([
-    startServer('relay-a', RELAY_MAIN, relayEnv),
-    startServer('relay-b', RELAY_MAIN, relayEnv),
-    startServer('bowl-a', GATEWAY_MAIN, bowlEnv),
-    startServer('bowl-b', GATEWAY_MAIN, bowlEnv),
+  // The idle-socket instances start now too, to wait idle rather than on the critical path.
+  const [relayA, relayB, bowlA, bowlB, relayIdle, bowlIdle] = await Promise.all([
+    startServer('relay-a', RELAY_MAIN, relayEnv('relay')),
+    startServer('relay-b', RELAY_MAIN, relayEnv('relay')),
+    startServer('bowl-a', GATEWAY_MAIN, bowlEnv('bowl')),
+    startServer('bowl-b', GATEWAY_MAIN, bowlEnv('bowl')),
+    startServer('relay-idle', RELAY_MAIN, relayEnv('relay-idle')),
+    startServer('bowl-idle', GATEWAY_MAIN, bowlEnv('bowl-idle')),
   ]);
-  log(`users written and 4 servers ready in ${seconds(Date.now() - setupStart)}\n`);
+  log(`users written and 6 servers ready in ${seconds(Date.now() - setupStart)}\n`);
   const sides: Side[] = [
     { name: 'bare relay', protocol: relayProtocol, servers: [relayA, relayB], metrics: false },
     { name: 'Bowl', protocol: bowlProtocol, servers: [bowlA, bowlB], db, metrics: true },
@@ -186,18 +193,14 @@ async function run(settings: Settings): Promise<boolean> {
   await Promise.all([relayA, relayB, bowlA, bowlB].map((s) => s.stop()));
 
   console.log(
-    `idle sockets: ${settings.idleSockets} idle sockets (one per user, authenticated on Bowl) on one fresh instance, after ${IDLE_WARMUP_SOCKETS} warm-up ones`,
+    `idle sockets: ${settings.idleSockets} idle sockets (one per user, authenticated on Bowl) on one instance that saw no other load, after ${IDLE_WARMUP_SOCKETS} warm-up ones`,
   );
   const idleStart = Date.now();
   const idle: IdleResult[] = [];
-  const idleSide = async (name: SideName, script: string, env: Record<string, string>) => {
-    const server = await startServer(`${name === 'Bowl' ? 'bowl' : 'relay'}-idle`, script, env);
-    const protocol = name === 'Bowl' ? bowlProtocol : relayProtocol;
-    idle.push(await idleScenario(name, protocol, server, users.idle));
-    await server.stop();
-  };
-  await idleSide('bare relay', RELAY_MAIN, relayEnv);
-  await idleSide('Bowl', GATEWAY_MAIN, bowlEnv);
+  idle.push(await idleScenario('bare relay', relayProtocol, relayIdle, users.idle));
+  await relayIdle.stop();
+  idle.push(await idleScenario('Bowl', bowlProtocol, bowlIdle, users.idle));
+  await bowlIdle.stop();
   for (const text of idleLines(idle)) console.log(text);
   console.log(`  (${seconds(Date.now() - idleStart)})\n`);
 
