@@ -7,7 +7,14 @@ import type { IdleResult, SideName } from './types';
 /** Sockets connected before the "before" reading, so one-time costs (code, pools) are not counted. */
 export const IDLE_WARMUP_SOCKETS = 20;
 /** Pause before each RSS reading, for the connect work (Bowl: presence, queue) to finish. */
-const SETTLE_MS = 1_000;
+const SETTLE_MS = 500;
+
+/** RSS after the connect work is done and the garbage is collected. */
+async function settledRssMiB(server: ServerProcess): Promise<number | undefined> {
+  await sleep(SETTLE_MS);
+  await server.collectGarbage();
+  return server.rssMiB();
+}
 
 /** RSS per socket in KiB, from two readings in MiB around `sockets` connections. */
 export function kibPerSocket(
@@ -21,7 +28,8 @@ export function kibPerSocket(
 
 /**
  * Idle authenticated sockets on one instance: `users` minus the warm-up ones connect (one socket
- * each) and stay idle; (RSS after − RSS before) ÷ their number.
+ * each) and stay idle; (RSS after − RSS before) ÷ their number, each reading after a full garbage
+ * collection (the server must have been started with INSPECT_ARGS).
  */
 export async function idleScenario(
   side: SideName,
@@ -33,13 +41,11 @@ export async function idleScenario(
   const idle = users.slice(IDLE_WARMUP_SOCKETS);
   const sockets = await connectAll(warm, () => server.url, protocol);
   try {
-    await sleep(SETTLE_MS);
-    const rssBeforeMiB = server.rssMiB();
+    const rssBeforeMiB = await settledRssMiB(server);
     const start = now();
     sockets.push(...(await connectAll(idle, () => server.url, protocol)));
     const connectMs = now() - start;
-    await sleep(SETTLE_MS);
-    const rssAfterMiB = server.rssMiB();
+    const rssAfterMiB = await settledRssMiB(server);
     return {
       side,
       sockets: idle.length,

@@ -30,7 +30,7 @@ import {
   deleteRedisKeys,
 } from './infra';
 import { parseSettings, Settings, USAGE, UsageError } from './options';
-import { BenchUser, Population } from './population';
+import { BenchUser, populate } from './population';
 import {
   fanOutLine,
   finalLines,
@@ -40,7 +40,7 @@ import {
   tableHeader,
 } from './report';
 import { backlogScenario, closedLoopScenario, groupScenario, openLoopScenario } from './scenarios';
-import { GATEWAY_BENCH_ENV, GATEWAY_MAIN, RELAY_MAIN, ServerProcess } from './server';
+import { GATEWAY_BENCH_ENV, GATEWAY_MAIN, INSPECT_ARGS, RELAY_MAIN, ServerProcess } from './server';
 import type { IdleResult, Result, ScenarioName, Side, SideName } from './types';
 
 const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -49,6 +49,10 @@ const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 const packageVersion = (name: string): string =>
   (JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string })
     .version;
+const versions = (): string =>
+  ['socket.io', '@socket.io/redis-adapter', 'socket.io-client']
+    .map((name) => `${name} ${packageVersion(name)}`)
+    .join(', ');
 
 const cleanup = new Cleanup();
 const servers: ServerProcess[] = [];
@@ -61,12 +65,12 @@ async function startServer(
   name: string,
   script: string,
   env: Record<string, string>,
+  nodeArgs: string[] = [],
 ): Promise<ServerProcess> {
-  const nodeArgs =
-    script === GATEWAY_MAIN
-      ? (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)
-      : [];
-  const server = await ServerProcess.spawn(name, script, env, nodeArgs);
+  if (script === GATEWAY_MAIN) {
+    nodeArgs = [...nodeArgs, ...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(/\s+/)];
+  }
+  const server = await ServerProcess.spawn(name, script, env, nodeArgs.filter(Boolean));
   servers.push(server);
   cleanup.add(`stop ${name}`, () => server.stop());
   await server.ready();
@@ -91,31 +95,11 @@ function describeScenario(scenario: ScenarioName, settings: Settings): string {
   }
 }
 
-/** The users of every scenario, written straight into Bowl's database (the relay needs none). */
-async function populate(side: { db: NonNullable<Side['db']> }, secret: string, settings: Settings) {
-  const client = await side.db.connect();
-  try {
-    const population = new Population(client, secret);
-    const pairs = async (label: string, count: number) => {
-      const users = await population.users(label, count);
-      const couples: [BenchUser, BenchUser][] = [];
-      for (let i = 0; i < users.length; i += 2) couples.push([users[i], users[i + 1]]);
-      await population.contacts(couples);
-      return users;
-    };
-    const closed = await pairs('closed', settings.users);
-    const open = await pairs('open', settings.users);
-    const group = await population.group(await population.users('group', settings.groupSize));
-    const [sender, reader] = await pairs('backlog', 2);
-    const idle = await population.users('idle', settings.idleSockets + IDLE_WARMUP_SOCKETS);
-    return { closed, open, group, backlog: [sender, reader] as [BenchUser, BenchUser], idle };
-  } finally {
-    await client.end();
-  }
-}
+const machine = (): string =>
+  `${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}`;
 
-async function run(settings: Settings): Promise<boolean> {
-  const startedAt = Date.now();
+/** A database, a Redis prefix, the users, and the six servers: two fleets and two idle ones. */
+async function setUp(settings: Settings) {
   const databaseUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
   const redisUrl = process.env.REDIS_URL || DEFAULT_REDIS_URL;
   assertLocal(databaseUrl, 'DATABASE_URL');
@@ -126,44 +110,60 @@ async function run(settings: Settings): Promise<boolean> {
   cleanup.add(`drop database ${db.name}`, () => db.drop());
   const prefix = benchRedisPrefix();
   cleanup.add(`delete Redis keys ${prefix}*`, () => deleteRedisKeys(redisUrl, prefix));
-  const secret = randomBytes(32).toString('hex');
-  // Each fleet has a key prefix of its own, so the idle instances hear none of the load.
-  const bowlEnv = (fleet: string) => ({
-    ...GATEWAY_BENCH_ENV,
-    DATABASE_URL: db.url,
-    JWT_SECRET: secret,
-    REDIS_URL: redisUrl,
-    REDIS_KEY_PREFIX: `${prefix}${fleet}:`,
-  });
-  const relayEnv = (fleet: string) => ({
-    REDIS_URL: redisUrl,
-    REDIS_KEY_PREFIX: `${prefix}${fleet}:`,
-  });
-  const versions = ['socket.io', '@socket.io/redis-adapter', 'socket.io-client']
-    .map((name) => `${name} ${packageVersion(name)}`)
-    .join(', ');
-  log(
-    `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, Node ${process.version}; ${versions}`,
-  );
   log(`database ${db.name}, Redis prefix ${prefix}${settings.quick ? ' (quick run)' : ''}`);
 
-  const setupStart = Date.now();
-  const users = await populate({ db }, secret, settings);
-  // The idle-socket instances start now too, to wait idle rather than on the critical path.
+  const start = Date.now();
+  const secret = randomBytes(32).toString('hex');
+  const users = await populate(db, secret, {
+    ...settings,
+    idleSockets: settings.idleSockets + IDLE_WARMUP_SOCKETS,
+  });
+  // Each fleet has a key prefix of its own, so the idle instances hear none of the load; they
+  // start now too, to wait idle rather than on the critical path.
+  // start now too, to wait idle rather than on the critical path (with an inspector, to ask
+  // for a garbage collection before each memory reading).
+  const relay = (name: string, fleet: string, nodeArgs?: string[]) =>
+    startServer(
+      name,
+      RELAY_MAIN,
+      { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: `${prefix}${fleet}:` },
+      nodeArgs,
+    );
+  const bowl = (name: string, fleet: string, nodeArgs?: string[]) =>
+    startServer(
+      name,
+      GATEWAY_MAIN,
+      {
+        ...GATEWAY_BENCH_ENV,
+        DATABASE_URL: db.url,
+        JWT_SECRET: secret,
+        REDIS_URL: redisUrl,
+        REDIS_KEY_PREFIX: `${prefix}${fleet}:`,
+      },
+      nodeArgs,
+    );
   const [relayA, relayB, bowlA, bowlB, relayIdle, bowlIdle] = await Promise.all([
-    startServer('relay-a', RELAY_MAIN, relayEnv('relay')),
-    startServer('relay-b', RELAY_MAIN, relayEnv('relay')),
-    startServer('bowl-a', GATEWAY_MAIN, bowlEnv('bowl')),
-    startServer('bowl-b', GATEWAY_MAIN, bowlEnv('bowl')),
-    startServer('relay-idle', RELAY_MAIN, relayEnv('relay-idle')),
-    startServer('bowl-idle', GATEWAY_MAIN, bowlEnv('bowl-idle')),
+    relay('relay-a', 'relay'),
+    relay('relay-b', 'relay'),
+    bowl('bowl-a', 'bowl'),
+    bowl('bowl-b', 'bowl'),
+    relay('relay-idle', 'relay-idle', INSPECT_ARGS),
+    bowl('bowl-idle', 'bowl-idle', INSPECT_ARGS),
   ]);
-  log(`users written and 6 servers ready in ${seconds(Date.now() - setupStart)}\n`);
+  log(`users written and 6 servers ready in ${seconds(Date.now() - start)}\n`);
   const sides: Side[] = [
     { name: 'bare relay', protocol: relayProtocol, servers: [relayA, relayB], metrics: false },
     { name: 'Bowl', protocol: bowlProtocol, servers: [bowlA, bowlB], db, metrics: true },
   ];
+  return { users, sides, idleServers: { relay: relayIdle, bowl: bowlIdle } };
+}
 
+/** Each scenario on each side in turn, printed as it comes. */
+async function measureTraffic(
+  settings: Settings,
+  sides: Side[],
+  users: Awaited<ReturnType<typeof populate>>,
+): Promise<Result[]> {
   const results: Result[] = [];
   const scenario = async (name: ScenarioName, measure: (side: Side) => Promise<Result>) => {
     const start = Date.now();
@@ -190,42 +190,58 @@ async function run(settings: Settings): Promise<boolean> {
           notes: [],
         },
   );
-  await Promise.all([relayA, relayB, bowlA, bowlB].map((s) => s.stop()));
+  return results;
+}
 
+/** RSS per idle socket on the instances that waited idle, one after the other. */
+async function measureIdle(
+  settings: Settings,
+  servers: { relay: ServerProcess; bowl: ServerProcess },
+  users: BenchUser[],
+): Promise<IdleResult[]> {
+  const start = Date.now();
   console.log(
     `idle sockets: ${settings.idleSockets} idle sockets (one per user, authenticated on Bowl) on one instance that saw no other load, after ${IDLE_WARMUP_SOCKETS} warm-up ones`,
   );
-  const idleStart = Date.now();
-  const idle: IdleResult[] = [];
-  idle.push(await idleScenario('bare relay', relayProtocol, relayIdle, users.idle));
-  await relayIdle.stop();
-  idle.push(await idleScenario('Bowl', bowlProtocol, bowlIdle, users.idle));
-  await bowlIdle.stop();
-  for (const text of idleLines(idle)) console.log(text);
-  console.log(`  (${seconds(Date.now() - idleStart)})\n`);
+  const relay = await idleScenario('bare relay', relayProtocol, servers.relay, users);
+  await servers.relay.stop();
+  const bowl = await idleScenario('Bowl', bowlProtocol, servers.bowl, users);
+  await servers.bowl.stop();
+  for (const text of idleLines([relay, bowl])) console.log(text);
+  console.log(`  (${seconds(Date.now() - start)})\n`);
+  return [relay, bowl];
+}
 
+/** Writes the chart and the figures; prints the verdict, then the three closing lines. */
+async function conclude(
+  settings: Settings,
+  results: Result[],
+  idle: IdleResult[],
+  startedAt: number,
+): Promise<boolean> {
   for (const text of serverLogLines(servers)) console.log(text);
   const figure = (scenario: ScenarioName, side: SideName) =>
     results.find((r) => r.scenario === scenario && r.side === side);
-  const figures = {
+  const closing = finalLines({
     bowlClosedRate: figure('closed loop', 'Bowl')?.rate ?? NaN,
     bareClosedRate: figure('closed loop', 'bare relay')?.rate ?? NaN,
     bowlOpenP99: figure('open loop', 'Bowl')?.latency?.p99 ?? NaN,
     bareOpenP99: figure('open loop', 'bare relay')?.latency?.p99 ?? NaN,
     bowlIdleKiB: idle.find((r) => r.side === 'Bowl')?.kibPerSocket ?? NaN,
-  };
-  const machine = `${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version}`;
-  const subtitle = `${settings.quick ? 'quick run, ' : ''}${settings.users} users, ${settings.messageBytes}-byte messages; ${machine}; ${new Date().toISOString().slice(0, 10)}`;
+  });
+  const date = new Date().toISOString();
+  const subtitle = `${settings.quick ? 'quick run, ' : ''}${settings.users} users, ${settings.messageBytes}-byte messages; ${machine()}; ${date.slice(0, 10)}`;
   const jsonPath = await writeChart(settings.chartPath, chartSpec(results, idle, subtitle), {
-    date: new Date().toISOString(),
-    machine,
-    versions,
+    date,
+    machine: machine(),
+    versions: versions(),
     settings,
     results,
     idle,
-    final: finalLines(figures),
+    closing,
   });
   log(`chart ${settings.chartPath}, figures ${jsonPath}`);
+  for (const r of results) if (r.fanOut) log(`${r.side} ${r.scenario}: ${fanOutLine(r.fanOut)}`);
 
   const problems = [
     ...results.flatMap((r) =>
@@ -233,8 +249,6 @@ async function run(settings: Settings): Promise<boolean> {
     ),
     ...crashProblems(),
   ];
-  const bowlFanOut = results.filter((r) => r.fanOut && r.side === 'Bowl');
-  for (const r of bowlFanOut) log(`Bowl ${r.scenario}: ${fanOutLine(r.fanOut ?? [])}`);
   const elapsed = seconds(Date.now() - startedAt);
   if (problems.length) {
     log(`FAILED after ${elapsed}: ${problems.length} problem(s)`);
@@ -242,8 +256,18 @@ async function run(settings: Settings): Promise<boolean> {
   } else {
     log(`OK in ${elapsed}: every OK'd message reached each recipient once, in conversation order`);
   }
-  for (const text of finalLines(figures)) console.log(text);
+  for (const text of closing) console.log(text);
   return problems.length === 0;
+}
+
+async function run(settings: Settings): Promise<boolean> {
+  const startedAt = Date.now();
+  log(`${machine()}; ${versions()}`);
+  const { users, sides, idleServers } = await setUp(settings);
+  const results = await measureTraffic(settings, sides, users);
+  await Promise.all(sides.flatMap((side) => side.servers.map((s) => s.stop())));
+  const idle = await measureIdle(settings, idleServers, users.idle);
+  return conclude(settings, results, idle, startedAt);
 }
 
 async function finish(code: number): Promise<never> {

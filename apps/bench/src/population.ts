@@ -1,6 +1,7 @@
 import { JwtService } from '@nestjs/jwt';
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import type { Client } from 'pg';
+import type { BenchDatabase } from './infra';
 
 /**
  * Bench users are written straight into the bench database with tokens the bench signs with the
@@ -64,14 +65,16 @@ export class Population {
     }));
   }
 
-  /** Makes each pair contacts of each other (both directions, as accepting a request does). */
-  async contacts(pairs: readonly [BenchUser, BenchUser][]): Promise<void> {
-    const from = pairs.flatMap(([a, b]) => [a.id, b.id]);
-    const to = pairs.flatMap(([a, b]) => [b.id, a.id]);
+  /** `count` new users, each pair (0,1), (2,3)… contacts of each other, as after an accepted request. */
+  async pairs(label: string, count: number): Promise<BenchUser[]> {
+    const users = await this.users(label, count);
+    const ids = users.map((u) => u.id);
+    const partners = users.map((_, i) => ids[i ^ 1]);
     await this.db.query(
       'INSERT INTO contacts (user_id, contact_id) SELECT * FROM unnest($1::uuid[], $2::uuid[])',
-      [from, to],
+      [ids, partners],
     );
+    return users;
   }
 
   /** A group of `members`, the first one its admin. */
@@ -84,5 +87,26 @@ export class Population {
       [id, members.map((m) => m.id), randomBytes(256).toString('base64')],
     );
     return { id, members };
+  }
+}
+
+/** The users of each scenario, written straight into Bowl's database (the relay needs none). */
+export async function populate(
+  db: BenchDatabase,
+  secret: string,
+  sizes: { users: number; groupSize: number; idleSockets: number },
+) {
+  const client = await db.connect();
+  try {
+    const population = new Population(client, secret);
+    return {
+      closed: await population.pairs('closed', sizes.users),
+      open: await population.pairs('open', sizes.users),
+      group: await population.group(await population.users('group', sizes.groupSize)),
+      backlog: (await population.pairs('backlog', 2)) as [BenchUser, BenchUser],
+      idle: await population.users('idle', sizes.idleSockets),
+    };
+  } finally {
+    await client.end();
   }
 }

@@ -283,7 +283,7 @@ export async function backlogScenario(
       side.servers[side.servers.length - 1].url,
       side.protocol,
       side.protocol.auth(reader, []),
-      (id) => tracker.received(1, id, now()),
+      (id) => tracker.received(1, id),
     );
     const notes: string[] = [];
     const verdict = await settle(tracker, settings, notes);

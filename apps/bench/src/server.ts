@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, relative } from 'node:path';
+import WebSocket from 'ws';
 import { processCpuMs, processRssMiB } from './proc';
 
 const OUTPUT_KEEP_CHARS = 64 * 1024;
@@ -32,6 +33,9 @@ export const GATEWAY_BENCH_ENV: Record<string, string> = {
   LOG_LEVEL: 'warn',
 };
 
+/** Node options that open the inspector on a free loopback port, for collectGarbage. */
+export const INSPECT_ARGS = ['--inspect=127.0.0.1:0'];
+
 export class ServerMissingError extends Error {
   constructor(script: string) {
     super(`${relative(process.cwd(), script)} is missing: run \`npm run build\` first`);
@@ -56,6 +60,8 @@ export function freePort(): Promise<number> {
  */
 export class ServerProcess {
   private output = '';
+  /** Its inspector's address, when started with INSPECT_ARGS (see collectGarbage). */
+  private inspector?: string;
   private stopping = false;
   private wasReady = false;
   readonly exited: Promise<number | null>;
@@ -67,6 +73,7 @@ export class ServerProcess {
   ) {
     const keep = (chunk: Buffer) => {
       this.output = (this.output + chunk.toString()).slice(-OUTPUT_KEEP_CHARS);
+      this.inspector ??= /Debugger listening on (ws:\/\/\S+)/.exec(this.output)?.[1];
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
@@ -131,6 +138,35 @@ export class ServerProcess {
   /** CPU time (user + system) it has used so far, in ms. */
   cpuMs(): number | undefined {
     return this.running && this.pid !== undefined ? processCpuMs(this.pid) : undefined;
+  }
+
+  /**
+   * A full garbage collection, asked through the inspector (so a memory reading holds what is
+   * live, not what the next collection would free). Needs the process started with INSPECT_ARGS.
+   */
+  async collectGarbage(timeoutMs = 10_000): Promise<void> {
+    if (!this.inspector) throw new Error(`${this.name} was not started with ${INSPECT_ARGS[0]}`);
+    const socket = new WebSocket(this.inspector);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`${this.name}: no GC within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+        socket.once('error', reject);
+        socket.once('open', () =>
+          socket.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' })),
+        );
+        socket.on('message', (data) => {
+          if ((JSON.parse(String(data)) as { id?: number }).id === 1) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+    } finally {
+      socket.terminate();
+    }
   }
 
   /** SIGTERM (it shuts down cleanly), then SIGKILL after a grace period. */
