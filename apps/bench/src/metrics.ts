@@ -1,5 +1,5 @@
 /** Counters of a gateway's `GET /metrics` that show how targeted its fan-out is. */
-export const FAN_OUT_COUNTERS = {
+const FAN_OUT_COUNTERS = {
   noticesReceived: 'bowl_notices_received_total',
   messagesDelivered: 'bowl_messages_delivered_total',
 } as const;

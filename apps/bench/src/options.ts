@@ -64,7 +64,7 @@ export const QUICK: Omit<Settings, 'chartPath'> = {
   timeLimitS: 120,
 };
 
-export const DEFAULT_CHART = join(tmpdir(), 'bowl-bench', 'bench.svg');
+const DEFAULT_CHART = join(tmpdir(), 'bowl-bench', 'bench.svg');
 
 export const USAGE = `usage: npm run bench -- [options]
   --quick              smaller and shorter (CI): ${QUICK.users} users, ${QUICK.measureS} s per phase

@@ -34,7 +34,7 @@ function sharedPublicKey(): string {
   return publicKey;
 }
 
-export class Population {
+class Population {
   private readonly jwt: JwtService;
 
   /** `db`: a connected client of the bench database; `secret`: the gateways' JWT_SECRET. */

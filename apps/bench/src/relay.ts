@@ -55,6 +55,7 @@ async function main(): Promise<void> {
     await Promise.all(redis.map((client) => client.connect()));
     const key = `${process.env.REDIS_KEY_PREFIX ?? 'relay:'}sio`;
     io.adapter(createAdapter(pub, sub, { key }));
+    await sub.ping(); // answered after the adapter's (p)subscribe: no broadcast is missed
     ready = true;
   }
   io.on('connection', onConnection);

@@ -10,7 +10,7 @@ const READY_TIMEOUT_MS = 20_000;
 const STOP_GRACE_MS = 5_000;
 
 /** The checkout this file belongs to (found from src or dist alike). */
-export function repoRoot(from = __dirname): string {
+function repoRoot(from = __dirname): string {
   for (let dir = from; ; dir = dirname(dir)) {
     if (existsSync(join(dir, 'nest-cli.json'))) return dir;
     if (dirname(dir) === dir) throw new Error(`nest-cli.json not found above ${from}`);
@@ -36,13 +36,13 @@ export const GATEWAY_BENCH_ENV: Record<string, string> = {
 /** Node options that open the inspector on a free loopback port, for collectGarbage. */
 export const INSPECT_ARGS = ['--inspect=127.0.0.1:0'];
 
-export class ServerMissingError extends Error {
+class ServerMissingError extends Error {
   constructor(script: string) {
     super(`${relative(process.cwd(), script)} is missing: run \`npm run build\` first`);
   }
 }
 
-export function freePort(): Promise<number> {
+function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
