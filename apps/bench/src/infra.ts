@@ -106,6 +106,18 @@ export async function checkRedis(url: string): Promise<void> {
   }
 }
 
+/** The process id of the Redis server (its CPU is shown), if it tells. */
+export async function redisPid(url: string): Promise<number | undefined> {
+  const client = redisClient(url);
+  try {
+    await client.connect();
+    const pid = Number(/^process_id:(\d+)/m.exec(await client.info('server'))?.[1]);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } finally {
+    client.disconnect();
+  }
+}
+
 export const benchRedisPrefix = (): string => `bowlbench:${randomBytes(4).toString('hex')}:`;
 
 /** Deletes the keys the gateways left under `prefix` (presence, adapter state). */

@@ -28,6 +28,7 @@ import {
   Cleanup,
   createBenchDatabase,
   deleteRedisKeys,
+  redisPid,
 } from './infra';
 import { parseSettings, Settings, USAGE, UsageError } from './options';
 import { BenchUser, populate } from './population';
@@ -151,9 +152,23 @@ async function setUp(settings: Settings) {
     bowl('bowl-idle', 'bowl-idle', INSPECT_ARGS),
   ]);
   log(`users written and 6 servers ready in ${seconds(Date.now() - start)}\n`);
+  const redis = await redisPid(redisUrl);
   const sides: Side[] = [
-    { name: 'bare relay', protocol: relayProtocol, servers: [relayA, relayB], metrics: false },
-    { name: 'Bowl', protocol: bowlProtocol, servers: [bowlA, bowlB], db, metrics: true },
+    {
+      name: 'bare relay',
+      protocol: relayProtocol,
+      servers: [relayA, relayB],
+      redisPid: redis,
+      metrics: false,
+    },
+    {
+      name: 'Bowl',
+      protocol: bowlProtocol,
+      servers: [bowlA, bowlB],
+      db,
+      redisPid: redis,
+      metrics: true,
+    },
   ];
   return { users, sides, idleServers: { relay: relayIdle, bowl: bowlIdle } };
 }

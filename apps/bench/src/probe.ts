@@ -11,6 +11,8 @@ export interface Usage {
   serverCpu: (number | undefined)[];
   /** The PostgreSQL processes serving the bench database. */
   databaseCpu?: number;
+  /** The Redis server (shared with whatever else uses it). */
+  redisCpu?: number;
   /** This process: the load generator and its clients. */
   benchCpu: number;
   /** Everything on the machine, out of `cores` × 100: shows when others competed for it. */
@@ -25,15 +27,20 @@ export interface Probe {
 const sum = (values: (number | undefined)[]) =>
   values.reduce<number>((total, v) => total + (v ?? 0), 0);
 
-/** Starts measuring CPU and memory of the servers, the database, the bench and the machine. */
+/**
+ * Starts measuring CPU and memory of the servers, the database sessions, Redis (`redisPid`), the
+ * bench and the machine.
+ */
 export async function startProbe(
   servers: readonly ServerProcess[],
   db?: BenchDatabase,
+  redisPid?: number,
 ): Promise<Probe> {
   const pids = (await db?.backendPids()) ?? [];
   const databaseCpu = new Map(pids.map((pid) => [pid, processCpuMs(pid)]));
   const serverCpu = servers.map((s) => s.cpuMs());
   const rss = servers.map((s) => s.rssMiB());
+  const redis = redisPid && processCpuMs(redisPid);
   const machine = machineBusyMs();
   const bench = process.cpuUsage();
   const startedAt = now();
@@ -56,6 +63,7 @@ export async function startProbe(
         rss: servers.map((s, i) => ({ before: rss[i], after: s.rssMiB() })),
         serverCpu: servers.map((s, i) => percent(serverCpu[i], s.cpuMs())),
         databaseCpu: databaseUsed,
+        redisCpu: redisPid ? percent(redis, processCpuMs(redisPid)) : undefined,
         benchCpu: percent(0, (benchUsed.user + benchUsed.system) / 1000) ?? 0,
         machineCpu: percent(machine, machineNow),
         cores: availableParallelism(),

@@ -1,4 +1,4 @@
-import { fanOutLine, finalLines } from './report';
+import { cpuElsewhere, fanOutLine, finalLines } from './report';
 import { kibPerSocket } from './idle';
 import { ciphertext, idOf } from './client';
 
@@ -31,6 +31,14 @@ describe('report', () => {
         { noticesReceived: undefined, messagesDelivered: 10 },
       ]),
     ).toBe('notices received ÷ messages delivered, per instance: a 2000/1000 = 2.00; b n/a');
+  });
+
+  it('tells how much CPU went to processes other than the side’s own', () => {
+    const usage = { rss: [], serverCpu: [60, 55], databaseCpu: 40, benchCpu: 30, cores: 2 };
+    expect(cpuElsewhere({ ...usage, machineCpu: 200 })).toBe(15);
+    expect(cpuElsewhere({ ...usage, redisCpu: 10, machineCpu: 200 })).toBe(5);
+    expect(cpuElsewhere({ ...usage, serverCpu: [60, undefined], machineCpu: 120 })).toBe(0);
+    expect(cpuElsewhere({ ...usage, machineCpu: undefined })).toBeUndefined();
   });
 
   it('divides the RSS growth by the sockets added', () => {

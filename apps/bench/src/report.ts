@@ -1,4 +1,5 @@
 import type { FanOutCounters } from './metrics';
+import type { Usage } from './probe';
 import type { ServerProcess } from './server';
 import { formatMs, formatRate, formatRatio } from './stats';
 import type { IdleResult, Result } from './types';
@@ -14,6 +15,7 @@ const COLUMNS: [title: string, width: number][] = [
   ['server CPU %', 13],
   ['server RSS MiB', 15],
   ['db CPU %', 8],
+  ['redis CPU %', 11],
   ['bench CPU %', 11],
   ['machine %', 0],
 ];
@@ -35,6 +37,16 @@ const mib = (value?: number): string => (value === undefined ? '?' : value.toFix
 
 export const tableHeader = (): string => `  ${line(COLUMNS.map(([title]) => title))}`;
 
+/** CPU % of the machine not used by this side's servers, database sessions, Redis or the bench. */
+export function cpuElsewhere(usage: Usage): number | undefined {
+  if (usage.machineCpu === undefined) return undefined;
+  const ours = [...usage.serverCpu, usage.databaseCpu, usage.redisCpu, usage.benchCpu];
+  return Math.max(0, usage.machineCpu - ours.reduce<number>((sum, v) => sum + (v ?? 0), 0));
+}
+
+/** Above this, a row says the machine was shared with other work. */
+const ELSEWHERE_NOTE_PCT = 25;
+
 /** One side's row in a scenario's table, then its notes and problems. */
 export function resultLines(result: Result): string[] {
   if (result.skipped) return [`  ${line([result.side, '-'])}  (${result.skipped})`];
@@ -50,10 +62,15 @@ export function resultLines(result: Result): string[] {
     usage ? usage.serverCpu.map(pct).join(' + ') : '-',
     usage ? usage.rss.map((r) => mib(r.after)).join(', ') : '-',
     pct(usage?.databaseCpu),
+    pct(usage?.redisCpu),
     pct(usage?.benchCpu),
     usage ? `${pct(usage.machineCpu)}/${usage.cores * 100}` : '-',
   ]);
   const lines = [`  ${row}`];
+  const elsewhere = usage && cpuElsewhere(usage);
+  if (elsewhere !== undefined && elsewhere > ELSEWHERE_NOTE_PCT) {
+    lines.push(`      · ${elsewhere.toFixed(0)}% CPU went to other processes: figures understated`);
+  }
   if (verdict?.errors)
     lines.push(`      ! ${verdict.errors} send(s) failed, e.g. "${verdict.firstError}"`);
   for (const note of result.notes) lines.push(`      · ${note}`);

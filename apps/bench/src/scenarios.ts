@@ -62,7 +62,10 @@ async function measureWindow(
   to: number,
 ): Promise<{ usage: Usage; fanOut?: FanOutCounters[] }> {
   await sleep(from - now());
-  const [probe, before] = await Promise.all([startProbe(side.servers, side.db), scrape(side)]);
+  const [probe, before] = await Promise.all([
+    startProbe(side.servers, side.db, side.redisPid),
+    scrape(side),
+  ]);
   await sleep(to - now());
   const [usage, after] = await Promise.all([probe.stop(), scrape(side)]);
   return {
@@ -277,7 +280,7 @@ export async function backlogScenario(
     );
     const storeMs = now() - storeStart;
 
-    const probe = await startProbe(side.servers, side.db);
+    const probe = await startProbe(side.servers, side.db, side.redisPid);
     const connectAt = now();
     readerSocket = await BenchSocket.connect(
       side.servers[side.servers.length - 1].url,

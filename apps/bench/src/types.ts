@@ -15,6 +15,8 @@ export interface Side {
   servers: ServerProcess[];
   /** Bowl's database (its CPU is shown); the relay has none. */
   db?: BenchDatabase;
+  /** The Redis server's process (its CPU is shown), when it runs on this machine. */
+  redisPid?: number;
   /** Whether the servers may expose fan-out counters on GET /metrics. */
   metrics: boolean;
 }
