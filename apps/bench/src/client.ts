@@ -1,125 +1,143 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { io, Socket } from 'socket.io-client';
 import { forEachLimited } from './load';
+import type { BenchGroup, BenchUser } from './population';
 
-const PASSWORD = 'bench-password-1234';
-const REQUEST_TIMEOUT_MS = 10_000;
-const CONNECT_TIMEOUT_MS = 10_000;
-/** Random bytes after the tag, so a ciphertext is about the size of a short encrypted text. */
-const CIPHERTEXT_PAD_BYTES = 160;
+const CONNECT_TIMEOUT_MS = 15_000;
+const CONNECT_PARALLEL = 50;
 
-export interface BenchUser {
-  email: string;
-  token: string;
-}
-
-let publicKey: string | undefined;
-
-/** One RSA-2048 key pair for every bench user: each one costs tens of milliseconds to make. */
-function sharedPublicKey(): string {
-  publicKey ??= generateKeyPairSync('rsa', { modulusLength: 2048 })
-    .publicKey.export({ type: 'spki', format: 'der' })
-    .toString('base64');
-  return publicKey;
-}
-
-export async function register(baseUrl: string, email: string): Promise<BenchUser> {
-  const res = await fetch(`${baseUrl}/auth/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      name: 'Bench User',
-      email,
-      password: PASSWORD,
-      publicKey: sharedPublicKey(),
-    }),
-    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-  });
-  const body = (await res.json()) as { accessToken?: unknown; message?: unknown };
-  if (res.status !== 201 || typeof body.accessToken !== 'string') {
-    throw new Error(`register ${email} failed: ${res.status} ${JSON.stringify(body.message)}`);
-  }
-  return { email, token: body.accessToken };
-}
-
-/**
- * A chat message body: base64 of "<tag>\n" and random bytes. The server only relays it; the tag
- * lets the receiving side tell which send it is without waiting for the sender's ack.
- */
-export function ciphertext(tag: string): string {
-  return Buffer.concat([Buffer.from(`${tag}\n`), randomBytes(CIPHERTEXT_PAD_BYTES)]).toString(
-    'base64',
-  );
-}
-
-export function tagOf(message: string): string {
-  const bytes = Buffer.from(message, 'base64');
-  return bytes.subarray(0, Math.max(0, bytes.indexOf(0x0a))).toString();
-}
-
-/** A random base64 string standing in for a group key wrapped with RSA-OAEP. */
-export const wrappedKey = (): string => randomBytes(256).toString('base64');
-
-export const chatFields = { date: '25/11/2026', time: '12:00', messageType: 'text' } as const;
-
-export type ChatEvent = 'contactChatMessage' | 'groupChatMessage';
-
-export interface ChatPayload {
-  id: string;
-  message: string;
-  from: string;
-  groupId?: string;
-}
+/** The fields of a chat message besides its target and ciphertext, as a client sends them. */
+const CHAT_FIELDS = { date: '25/11/2026', time: '12:00', messageType: 'text' } as const;
 
 export interface Ack {
   status: 'OK' | 'ERROR';
   error?: string;
-  [field: string]: unknown;
 }
 
-export type ChatHandler = (payload: ChatPayload) => void;
-
-function isChatPayload(value: unknown): value is ChatPayload {
-  const v = value as Partial<ChatPayload> | null;
-  return typeof v?.id === 'string' && typeof v.message === 'string' && typeof v.from === 'string';
+/** How one side of the comparison is spoken to: Bowl's protocol, or the bare relay's. */
+export interface Protocol {
+  auth(user: BenchUser, groups: readonly BenchGroup[]): object;
+  /** Emitted by the server once the connection is set up (Bowl: after its connect work). */
+  welcome?: string;
+  /** Events that carry a message to its recipient. */
+  inbound: readonly string[];
+  /** Acknowledges a received message as a client must, and returns its ciphertext. */
+  accept(socket: Socket, payload: unknown, ack: unknown): string | undefined;
+  direct(to: BenchUser, message: string, clientMessageId: string): [string, object];
+  group(group: BenchGroup, message: string, clientMessageId: string): [string, object];
 }
 
-/** One user's socket.io connection; chat messages it receives are acknowledged at once. */
-export class BenchClient {
-  private constructor(
-    readonly user: BenchUser,
-    private readonly socket: Socket,
-  ) {}
+export const bowlProtocol: Protocol = {
+  auth: (user) => ({ token: user.token }),
+  welcome: 'onlineChats',
+  inbound: ['contactChatMessage', 'groupChatMessage'],
+  accept: (_socket, payload, ack) => {
+    if (typeof ack === 'function') ack({ status: 'OK' });
+    return (payload as { message?: string } | null)?.message;
+  },
+  direct: (to, message, clientMessageId) => [
+    'contactChatMessage',
+    { ...CHAT_FIELDS, to: to.email, message, clientMessageId },
+  ],
+  group: (group, message, clientMessageId) => [
+    'groupChatMessage',
+    { ...CHAT_FIELDS, groupId: group.id, message, clientMessageId },
+  ],
+};
 
-  /** Connects with `onChat` listening before the handshake, so no queued message is missed. */
-  static connect(baseUrl: string, user: BenchUser, onChat?: ChatHandler): Promise<BenchClient> {
-    const socket = io(baseUrl, {
-      auth: { token: user.token },
+/** See relay.ts: rooms are user emails and group ids. */
+export const relayProtocol: Protocol = {
+  auth: (user, groups) => ({ user: user.email, rooms: groups.map((g) => g.id) }),
+  inbound: ['msg'],
+  accept: (socket, payload) => {
+    const body = (payload as { payload?: { message?: string; clientMessageId?: string } } | null)
+      ?.payload;
+    socket.emit('ack', body?.clientMessageId);
+    return body?.message;
+  },
+  direct: (to, message, clientMessageId) => [
+    'send',
+    { to: to.email, payload: { ...CHAT_FIELDS, message, clientMessageId } },
+  ],
+  group: (group, message, clientMessageId) => [
+    'send',
+    { to: group.id, payload: { ...CHAT_FIELDS, message, clientMessageId } },
+  ],
+};
+
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+';
+let filler = '';
+
+/**
+ * A stand-in ciphertext of exactly `bytes` base64 characters that starts with `<id>/`, so the
+ * recipient can tell which send it is without parsing more than that.
+ */
+export function ciphertext(id: number, bytes: number): string {
+  const head = `${id}/`;
+  if (filler.length < bytes) {
+    filler = Array.from(randomBytes(bytes), (b) => BASE64[b % BASE64.length]).join('');
+  }
+  return head + filler.slice(0, Math.max(0, bytes - head.length));
+}
+
+/** The send id a ciphertext made by `ciphertext` carries; NaN for anything else. */
+export function idOf(message: unknown): number {
+  if (typeof message !== 'string') return NaN;
+  const end = message.indexOf('/');
+  return end > 0 ? Number(message.slice(0, end)) : NaN;
+}
+
+/** One user's socket.io connection; every message it receives is acknowledged at once. */
+export class BenchSocket {
+  private constructor(private readonly socket: Socket) {}
+
+  /**
+   * Connects with `onMessage` listening before the handshake (so no queued message is missed)
+   * and resolves once the server's welcome event (if any) has arrived.
+   */
+  static connect(
+    url: string,
+    protocol: Protocol,
+    auth: object,
+    onMessage?: (id: number) => void,
+  ): Promise<BenchSocket> {
+    const socket = io(url, {
+      auth,
       transports: ['websocket'],
       reconnection: false,
       forceNew: true,
       autoConnect: false,
       timeout: CONNECT_TIMEOUT_MS,
     });
-    const chat = (payload: unknown, ack?: unknown) => {
-      if (typeof ack === 'function') ack({ status: 'OK' });
-      if (isChatPayload(payload)) onChat?.(payload);
-    };
-    socket.on('contactChatMessage', chat);
-    socket.on('groupChatMessage', chat);
+    for (const event of protocol.inbound) {
+      socket.on(event, (payload: unknown, ack?: unknown) => {
+        const message = protocol.accept(socket, payload, ack);
+        onMessage?.(idOf(message));
+      });
+    }
     return new Promise((resolve, reject) => {
-      socket.once('connect', () => resolve(new BenchClient(user, socket)));
-      socket.once('connect_error', (err: Error) => {
+      const timer = setTimeout(() => {
         socket.close();
-        reject(new Error(`${user.email} could not connect to ${baseUrl}: ${err.message}`));
+        reject(new Error(`${url} did not welcome a socket within ${CONNECT_TIMEOUT_MS} ms`));
+      }, CONNECT_TIMEOUT_MS);
+      const done = () => {
+        clearTimeout(timer);
+        resolve(new BenchSocket(socket));
+      };
+      if (protocol.welcome) socket.once(protocol.welcome, done);
+      else socket.once('connect', done);
+      socket.once('connect_error', (err: Error) => {
+        clearTimeout(timer);
+        socket.close();
+        reject(new Error(`could not connect to ${url}: ${err.message}`));
       });
       socket.connect();
     });
   }
 
-  /** Emits and waits for the ack; rejects on timeout or disconnection. */
-  async request(event: string, payload: object, timeoutMs = REQUEST_TIMEOUT_MS): Promise<Ack> {
-    const reply: unknown = await this.socket.timeout(timeoutMs).emitWithAck(event, payload);
+  /** Emits `[event, payload]` and resolves with the ack; rejects on timeout or disconnection. */
+  async send([event, payload]: [string, object], timeoutMs: number): Promise<Ack> {
+    const reply = (await this.socket.timeout(timeoutMs).emitWithAck(event, payload)) as unknown;
     const ack = reply as Partial<Ack> | null;
     if (ack?.status !== 'OK' && ack?.status !== 'ERROR') {
       throw new Error(`${event}: unexpected ack ${JSON.stringify(reply)}`);
@@ -127,42 +145,36 @@ export class BenchClient {
     return ack as Ack;
   }
 
-  /** Like request, but an ERROR ack is an exception. */
-  async requestOk(event: string, payload: object): Promise<Ack> {
-    const ack = await this.request(event, payload);
-    if (ack.status !== 'OK') throw new Error(`${event} by ${this.user.email}: ${ack.error}`);
-    return ack;
-  }
-
   close(): void {
     this.socket.close();
   }
 }
 
-export async function makeContacts(a: BenchClient, b: BenchClient): Promise<void> {
-  await a.requestOk('sendContactRequest', { email: b.user.email });
-  await b.requestOk('acceptContactRequest', { email: a.user.email });
-}
-
-/** Connects every user to `urlOf(index)`, at most `parallel` handshakes at a time. */
+/** Connects `users[i]` to `urlOf(i)`, a few handshakes at a time; all or none. */
 export async function connectAll(
   users: readonly BenchUser[],
   urlOf: (index: number) => string,
-  onChat?: (index: number) => ChatHandler,
-  parallel = 10,
-): Promise<BenchClient[]> {
-  const clients: BenchClient[] = [];
+  protocol: Protocol,
+  groups: readonly BenchGroup[] = [],
+  onMessage?: (index: number, id: number) => void,
+): Promise<BenchSocket[]> {
+  const sockets: BenchSocket[] = [];
   try {
-    await forEachLimited(users.length, parallel, async (i) => {
-      clients[i] = await BenchClient.connect(urlOf(i), users[i], onChat?.(i));
+    await forEachLimited(users.length, CONNECT_PARALLEL, async (i) => {
+      sockets[i] = await BenchSocket.connect(
+        urlOf(i),
+        protocol,
+        protocol.auth(users[i], groups),
+        onMessage && ((id) => onMessage(i, id)),
+      );
     });
   } catch (err) {
-    closeAll(clients);
+    closeAll(sockets);
     throw err;
   }
-  return clients;
+  return sockets;
 }
 
-export function closeAll(clients: (BenchClient | undefined)[]): void {
-  for (const client of clients) client?.close();
+export function closeAll(sockets: readonly (BenchSocket | undefined)[]): void {
+  for (const socket of sockets) socket?.close();
 }

@@ -16,16 +16,21 @@ export function assertLocal(url: string, variable: string): void {
 export interface BenchDatabase {
   name: string;
   url: string;
-  /** Undelivered deliveries left in the queues (0 once every message is acknowledged). */
-  queuedDeliveries(): Promise<number>;
+  /** A new connection to it (the caller ends it). */
+  connect(): Promise<Client>;
   /** PostgreSQL server processes serving this database (the gateways' connections). */
   backendPids(): Promise<number[]>;
   drop(): Promise<void>;
 }
 
-async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+async function connect(url: string): Promise<Client> {
   const client = new Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   await client.connect();
+  return client;
+}
+
+async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = await connect(url);
   try {
     return await work(client);
   } finally {
@@ -48,11 +53,7 @@ export async function createBenchDatabase(adminUrl: string): Promise<BenchDataba
   const database: BenchDatabase = {
     name,
     url: url.toString(),
-    queuedDeliveries: () =>
-      withClient(url.toString(), async (c) => {
-        const { rows } = await c.query<{ n: number }>('SELECT count(*)::int AS n FROM deliveries');
-        return rows[0].n;
-      }),
+    connect: () => connect(url.toString()),
     backendPids: () =>
       withClient(adminUrl, async (c) => {
         const { rows } = await c.query<{ pid: number }>(
@@ -100,6 +101,18 @@ export async function checkRedis(url: string): Promise<void> {
     await client.ping();
   } catch (err) {
     throw new Error(`Redis at ${redact(url)} does not answer: ${(err as Error).message}`);
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** The process id of the Redis server (its CPU is shown), if it tells. */
+export async function redisPid(url: string): Promise<number | undefined> {
+  const client = redisClient(url);
+  try {
+    await client.connect();
+    const pid = Number(/^process_id:(\d+)/m.exec(await client.info('server'))?.[1]);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } finally {
     client.disconnect();
   }

@@ -1,38 +1,47 @@
-import type { Settings } from './types';
-import { now } from './stats';
+import { now, sleep } from './stats';
 
 /**
- * Sends `perStream` messages on each of `streams` streams with at most `window` in flight per
- * stream, starting none after `deadline`. `send` books its own failures and never throws.
- * Resolves with how many sends were started.
+ * Closed loop: `window` workers per stream, each sending again as soon as its previous send is
+ * complete, while `more()` says so. `send` books its own outcome and never throws.
  */
-export async function pump(
+export async function closedLoop(
   streams: number,
-  perStream: number,
   window: number,
-  deadline: number,
-  send: (stream: number, seq: number) => Promise<void>,
-): Promise<number> {
-  let started = 0;
-  const stream = async (s: number) => {
-    let next = 0;
-    const worker = async () => {
-      while (next < perStream && now() < deadline) {
-        started++;
-        await send(s, next++);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(window, perStream) }, worker));
+  more: () => boolean,
+  send: (stream: number) => Promise<void>,
+): Promise<void> {
+  const worker = async (stream: number) => {
+    while (more()) await send(stream);
   };
-  await Promise.all(Array.from({ length: streams }, (_, s) => stream(s)));
-  return started;
+  const workers: Promise<void>[] = [];
+  for (let s = 0; s < streams; s++) for (let w = 0; w < window; w++) workers.push(worker(s));
+  await Promise.all(workers);
 }
 
-/** A note for a row whose send phase hit the time limit. */
-export function limitNote(started: number, planned: number, settings: Settings): string[] {
-  return started < planned
-    ? [`send time limit (${settings.sendLimitMs} ms) reached: ${started}/${planned} sent`]
-    : [];
+/** How many sends of an open loop at `perSecond` are due `elapsedMs` after its start. */
+export const dueSends = (perSecond: number, elapsedMs: number): number =>
+  Math.floor((Math.max(0, elapsedMs) * perSecond) / 1000);
+
+/**
+ * Open loop: starts sends at a fixed rate for `durationMs` whatever the server does, checking the
+ * clock every `tickMs`; `send(n, dueAt)` gets the time the n-th send was due, so a late start
+ * counts as latency (no coordinated omission). Returns how many it started.
+ */
+export async function openLoop(
+  perSecond: number,
+  durationMs: number,
+  send: (n: number, dueAt: number) => void,
+  tickMs = 1,
+): Promise<number> {
+  const start = now();
+  const total = dueSends(perSecond, durationMs);
+  let started = 0;
+  while (started < total) {
+    const due = Math.min(total, dueSends(perSecond, now() - start));
+    for (; started < due; started++) send(started, start + (started * 1000) / perSecond);
+    if (started < total) await sleep(tickMs);
+  }
+  return started;
 }
 
 /** Runs `work(0..count-1)` with at most `parallel` at a time; stops at the first failure. */

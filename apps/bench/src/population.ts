@@ -1,77 +1,112 @@
-import { BenchUser, closeAll, connectAll, makeContacts, register, wrappedKey } from './client';
-import { forEachLimited } from './load';
-
-/** Registrations hash passwords with scrypt (32 MiB each): a few at a time is the fastest. */
-const REGISTER_PARALLEL = 4;
-const SETUP_PARALLEL = 8;
-
-export interface Pair {
-  sender: BenchUser;
-  recipient: BenchUser;
-}
+import { JwtService } from '@nestjs/jwt';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import type { Client } from 'pg';
+import type { BenchDatabase } from './infra';
 
 /**
- * Every bench user, registered and related once, then used by the scenarios on any gateway.
- * Registration is the slow part (scrypt), so the group and the backlog reuse the pairs' users.
+ * Bench users are written straight into the bench database with tokens the bench signs with the
+ * gateways' secret: registering over HTTP costs a scrypt hash (32 MiB, tens of ms) per user.
+ * This file is the bench's one contract with Bowl's tables and token claims.
  */
-export interface Population {
-  /** Contacts of each other, one pair per 1:1 stream. */
-  pairs: Pair[];
-  /** members[0] (pairs[0].sender) created the group and is a contact of every other member. */
-  group: { id: string; members: BenchUser[] };
-  /**
-   * The last pair (outside the group unless the group needs every user), so its recipient has
-   * been offline for a while when the backlog is stored.
-   */
-  backlog: Pair;
+
+/** No password verifies against it (not a scrypt hash): bench users cannot log in. */
+const NO_PASSWORD = 'bench-user-without-password';
+const TOKEN_TTL = '6h';
+
+export interface BenchUser {
+  id: string;
+  email: string;
+  token: string;
 }
 
-export const populationSize = (sizes: { pairs: number; groupSize: number }): number =>
-  Math.max(sizes.pairs * 2, sizes.groupSize);
+export interface BenchGroup {
+  id: string;
+  members: BenchUser[];
+}
 
+let publicKey: string | undefined;
+
+/** One RSA-2048 public key for every bench user (base64 DER SPKI, as clients register it). */
+function sharedPublicKey(): string {
+  publicKey ??= generateKeyPairSync('rsa', { modulusLength: 2048 })
+    .publicKey.export({ type: 'spki', format: 'der' })
+    .toString('base64');
+  return publicKey;
+}
+
+class Population {
+  private readonly jwt: JwtService;
+
+  /** `db`: a connected client of the bench database; `secret`: the gateways' JWT_SECRET. */
+  constructor(
+    private readonly db: Client,
+    secret: string,
+  ) {
+    this.jwt = new JwtService({
+      secret,
+      signOptions: { algorithm: 'HS256', expiresIn: TOKEN_TTL },
+    });
+  }
+
+  /** `count` new users named `bench-<label>-<i>@example.com`, each with an empty mailbox. */
+  async users(label: string, count: number): Promise<BenchUser[]> {
+    const ids = Array.from({ length: count }, () => randomUUID());
+    const emails = ids.map((_, i) => `bench-${label}-${i}@example.com`);
+    await this.db.query(
+      `INSERT INTO users (id, email, name, password_hash, public_key)
+       SELECT id, email, 'Bench User', $3, $4 FROM unnest($1::uuid[], $2::text[]) AS u(id, email)`,
+      [ids, emails, NO_PASSWORD, sharedPublicKey()],
+    );
+    await this.db.query('INSERT INTO mailboxes (user_id) SELECT unnest($1::uuid[])', [ids]);
+    return ids.map((id, i) => ({
+      id,
+      email: emails[i],
+      token: this.jwt.sign({ sub: id, email: emails[i] }),
+    }));
+  }
+
+  /** `count` new users, each pair (0,1), (2,3)… contacts of each other, as after an accepted request. */
+  async pairs(label: string, count: number): Promise<BenchUser[]> {
+    const users = await this.users(label, count);
+    const ids = users.map((u) => u.id);
+    const partners = users.map((_, i) => ids[i ^ 1]);
+    await this.db.query(
+      'INSERT INTO contacts (user_id, contact_id) SELECT * FROM unnest($1::uuid[], $2::uuid[])',
+      [ids, partners],
+    );
+    return users;
+  }
+
+  /** A group of `members`, the first one its admin. */
+  async group(members: BenchUser[]): Promise<BenchGroup> {
+    const id = randomBytes(12).toString('hex');
+    await this.db.query(`INSERT INTO groups (id, name) VALUES ($1, 'Bench group')`, [id]);
+    await this.db.query(
+      `INSERT INTO group_members (group_id, user_id, is_admin, encrypted_group_key)
+       SELECT $1, m.id, m.n = 1, $3 FROM unnest($2::uuid[]) WITH ORDINALITY AS m(id, n)`,
+      [id, members.map((m) => m.id), randomBytes(256).toString('base64')],
+    );
+    return { id, members };
+  }
+}
+
+/** The users of each scenario, written straight into Bowl's database (the relay needs none). */
 export async function populate(
-  baseUrl: string,
-  runId: string,
-  sizes: { pairs: number; groupSize: number },
-): Promise<Population> {
-  const users: BenchUser[] = [];
-  await forEachLimited(populationSize(sizes), REGISTER_PARALLEL, async (i) => {
-    users[i] = await register(baseUrl, `bench-${runId}-${i}@example.com`);
-  });
-  const pairs = Array.from({ length: sizes.pairs }, (_, i) => ({
-    sender: users[2 * i],
-    recipient: users[2 * i + 1],
-  }));
-  const members = users.slice(0, sizes.groupSize);
-
-  const clients = await connectAll(users, () => baseUrl);
+  db: BenchDatabase,
+  secret: string,
+  sizes: { users: number; groupSize: number; idleSockets: number },
+) {
+  const client = await db.connect();
   try {
-    await forEachLimited(pairs.length, SETUP_PARALLEL, (i) =>
-      makeContacts(clients[2 * i], clients[2 * i + 1]),
-    );
-    const admin = clients[0];
-    // members[1] is pairs[0].recipient, a contact already
-    const invitees = members.map((_, i) => i).slice(1);
-    await forEachLimited(invitees.length - 1, SETUP_PARALLEL, (i) =>
-      makeContacts(admin, clients[invitees[i + 1]]),
-    );
-    const created = await admin.requestOk('createGroup', {
-      name: 'Bench group',
-      encryptedGroupKey: wrappedKey(),
-    });
-    if (typeof created.groupId !== 'string') throw new Error('createGroup returned no groupId');
-    const groupId = created.groupId;
-    await forEachLimited(invitees.length, SETUP_PARALLEL, async (i) => {
-      const invitee = invitees[i];
-      await admin.requestOk('sendGroupRequest', {
-        groupId,
-        encryptedGroupKey: wrappedKey(),
-        email: users[invitee].email,
-      });
-      await clients[invitee].requestOk('acceptGroupRequest', { groupId });
-    });
-    return { pairs, group: { id: groupId, members }, backlog: pairs[pairs.length - 1] };
+    const population = new Population(client, secret);
+    return {
+      closed: await population.pairs('closed', sizes.users),
+      open: await population.pairs('open', sizes.users),
+      group: await population.group(await population.users('group', sizes.groupSize)),
+      backlog: (await population.pairs('backlog', 2)) as [BenchUser, BenchUser],
+      idle: await population.users('idle', sizes.idleSockets),
+    };
   } finally {
-    closeAll(clients);
+    await client.end();
   }
 }

@@ -1,17 +1,19 @@
 import { availableParallelism } from 'node:os';
-import type { GatewayProcess } from './gateway';
+import type { ServerProcess } from './server';
 import type { BenchDatabase } from './infra';
 import { machineBusyMs, processCpuMs } from './proc';
 import { now } from './stats';
 
 /** What the processes used during one measured phase; CPU in % of one core. */
 export interface Usage {
-  /** Per gateway: resident set size in MiB before and after. */
+  /** Per server: resident set size in MiB before and after. */
   rss: { before?: number; after?: number }[];
-  gatewayCpu: (number | undefined)[];
+  serverCpu: (number | undefined)[];
   /** The PostgreSQL processes serving the bench database. */
   databaseCpu?: number;
-  /** This process: the clients (and, for the baseline, the echo server). */
+  /** The Redis server (shared with whatever else uses it). */
+  redisCpu?: number;
+  /** This process: the load generator and its clients. */
   benchCpu: number;
   /** Everything on the machine, out of `cores` × 100: shows when others competed for it. */
   machineCpu?: number;
@@ -25,15 +27,20 @@ export interface Probe {
 const sum = (values: (number | undefined)[]) =>
   values.reduce<number>((total, v) => total + (v ?? 0), 0);
 
-/** Starts measuring CPU and memory of the gateways, the database, the bench and the machine. */
+/**
+ * Starts measuring CPU and memory of the servers, the database sessions, Redis (`redisPid`), the
+ * bench and the machine.
+ */
 export async function startProbe(
-  gateways: readonly GatewayProcess[],
+  servers: readonly ServerProcess[],
   db?: BenchDatabase,
+  redisPid?: number,
 ): Promise<Probe> {
   const pids = (await db?.backendPids()) ?? [];
   const databaseCpu = new Map(pids.map((pid) => [pid, processCpuMs(pid)]));
-  const gatewayCpu = gateways.map((g) => g.cpuMs());
-  const rss = gateways.map((g) => g.rssMiB());
+  const serverCpu = servers.map((s) => s.cpuMs());
+  const rss = servers.map((s) => s.rssMiB());
+  const redis = redisPid && processCpuMs(redisPid);
   const machine = machineBusyMs();
   const bench = process.cpuUsage();
   const startedAt = now();
@@ -53,9 +60,10 @@ export async function startProbe(
           )
         : undefined;
       return {
-        rss: gateways.map((g, i) => ({ before: rss[i], after: g.rssMiB() })),
-        gatewayCpu: gateways.map((g, i) => percent(gatewayCpu[i], g.cpuMs())),
+        rss: servers.map((s, i) => ({ before: rss[i], after: s.rssMiB() })),
+        serverCpu: servers.map((s, i) => percent(serverCpu[i], s.cpuMs())),
         databaseCpu: databaseUsed,
+        redisCpu: redisPid ? percent(redis, processCpuMs(redisPid)) : undefined,
         benchCpu: percent(0, (benchUsed.user + benchUsed.system) / 1000) ?? 0,
         machineCpu: percent(machine, machineNow),
         cores: availableParallelism(),

@@ -1,248 +1,312 @@
-import {
-  BenchClient,
-  ChatEvent,
-  chatFields,
-  ciphertext,
-  closeAll,
-  connectAll,
-  tagOf,
-} from './client';
-import type { GatewayProcess } from './gateway';
-import type { BenchDatabase } from './infra';
-import { limitNote, pump } from './load';
-import type { Population } from './population';
-import { startProbe } from './probe';
-import { now, rate, summarize } from './stats';
-import { DeliveryTracker, Verdict } from './tracker';
-import type { Row, Settings } from './types';
+import { BenchSocket, ciphertext, closeAll, connectAll } from './client';
+import { closedLoop, openLoop } from './load';
+import { counterDelta, FanOutCounters, scrapeFanOut } from './metrics';
+import type { BenchGroup, BenchUser } from './population';
+import { startProbe, Usage } from './probe';
+import { formatRate, now, rate, sleep, summarize } from './stats';
+import { DeliveryTracker } from './tracker';
+import type { Settings } from './options';
+import type { Result, Side } from './types';
 
-const QUEUE_DRAIN_LIMIT_MS = 5_000;
+/** A tracker whose sends can be awaited until complete (OK'd and received, or failed). */
+class CompletionTracker extends DeliveryTracker {
+  private readonly waiting = new Map<number, () => void>();
 
-async function sendChat(
-  client: BenchClient,
-  tracker: DeliveryTracker,
-  event: ChatEvent,
-  target: { to: string } | { groupId: string },
-  stream: string,
-  seq: number,
-  recipients: readonly number[],
-): Promise<void> {
-  const payload = { ...chatFields, ...target, message: ciphertext(tracker.tag(stream, seq)) };
-  const tag = tracker.sending(stream, seq, recipients);
-  try {
-    const ack = await client.request(event, payload);
-    if (ack.status === 'OK') tracker.ok(tag);
-    else tracker.failed(tag, ack.error ?? 'ERROR', true);
-  } catch (err) {
-    tracker.failed(tag, (err as Error).message, false);
-  }
-}
-
-/** Waits until the server has recorded every acknowledgement (its queues are empty again). */
-async function queueDrained(db: BenchDatabase): Promise<string[]> {
-  const deadline = now() + QUEUE_DRAIN_LIMIT_MS;
-  let queued = await db.queuedDeliveries();
-  while (queued > 0 && now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    queued = await db.queuedDeliveries();
-  }
-  return queued > 0
-    ? [
-        `${queued} delivered and acknowledged message(s) still queued after ${QUEUE_DRAIN_LIMIT_MS} ms`,
-      ]
-    : [];
-}
-
-/** A row's warnings and problems: the measured run's, the warm-up's, and anything left queued. */
-async function findings(
-  db: BenchDatabase,
-  verdict: Verdict,
-  warmup?: Verdict,
-): Promise<{ warnings: string[]; problems: string[] }> {
-  return {
-    warnings: [...(warmup?.warnings ?? []).map((w) => `warm-up: ${w}`), ...verdict.warnings],
-    problems: [
-      ...(warmup?.problems ?? []).map((p) => `warm-up: ${p}`),
-      ...verdict.problems,
-      ...(await queueDrained(db)),
-    ],
-  };
-}
-
-/**
- * N pairs, each sender streaming M messages to its recipient. Senders connect to `senderUrl`,
- * recipients to `recipientUrl` (the other instance of a fleet, or the same single gateway).
- */
-export async function oneToOne(
-  scenario: string,
-  population: Population,
-  gateways: readonly GatewayProcess[],
-  senderUrl: string,
-  recipientUrl: string,
-  db: BenchDatabase,
-  settings: Settings,
-): Promise<Row> {
-  const { pairs } = population;
-  let tracker = new DeliveryTracker(`${scenario}/warmup`, settings.window === 1);
-  const recipients = await connectAll(
-    pairs.map((p) => p.recipient),
-    () => recipientUrl,
-    (i) => (payload) => tracker.received(i, tagOf(payload.message)),
-  );
-  const senders = await connectAll(
-    pairs.map((p) => p.sender),
-    () => senderUrl,
-  ).catch((err: Error) => {
-    closeAll(recipients);
-    throw err;
-  });
-  const phase = async (perStream: number) => {
-    const started = await pump(
-      pairs.length,
-      perStream,
-      settings.window,
-      now() + settings.sendLimitMs,
-      (s, seq) =>
-        sendChat(
-          senders[s],
-          tracker,
-          'contactChatMessage',
-          { to: pairs[s].recipient.email },
-          `p${s}`,
-          seq,
-          [s],
-        ),
-    );
-    await tracker.settle(settings.settleLimitMs);
-    return started;
-  };
-  try {
-    await phase(settings.warmup);
-    const warmup = tracker.verdict();
-    tracker = new DeliveryTracker(scenario, settings.window === 1);
-    const probe = await startProbe(gateways, db);
-    const planned = pairs.length * settings.messages;
-    const started = await phase(settings.messages);
-    const usage = await probe.stop();
-    const verdict = tracker.verdict();
-    return {
-      scenario,
-      count: verdict.ok,
-      sendToOk: summarize(tracker.sendToOk()),
-      sendToReceipt: summarize(tracker.sendToReceipt()),
-      rate: rate(verdict.delivered, tracker.lastReceiptAt - tracker.firstSendAt),
-      rateUnit: 'msg/s',
-      usage,
-      notes: limitNote(started, planned, settings),
-      ...(await findings(db, verdict, warmup)),
-    };
-  } finally {
-    closeAll(senders);
-    closeAll(recipients);
-  }
-}
-
-/** One group, its members spread over the gateways; members[0] sends K messages to all. */
-export async function groupFanOut(
-  population: Population,
-  gateways: readonly GatewayProcess[],
-  db: BenchDatabase,
-  settings: Settings,
-): Promise<Row> {
-  const { id: groupId, members } = population.group;
-  const others = members.map((_, i) => i).slice(1);
-  const scenario = `group ${members.length} × ${settings.groupMessages}`;
-  let tracker = new DeliveryTracker(`${scenario}/warmup`, settings.window === 1);
-  const clients = await connectAll(
-    members,
-    (i) => gateways[i % gateways.length].url,
-    (i) => (payload) => tracker.received(i, tagOf(payload.message)),
-  );
-  const phase = async (count: number) => {
-    const started = await pump(1, count, settings.window, now() + settings.sendLimitMs, (_s, seq) =>
-      sendChat(clients[0], tracker, 'groupChatMessage', { groupId }, 'g', seq, others),
-    );
-    await tracker.settle(settings.settleLimitMs);
-    return started;
-  };
-  try {
-    await phase(settings.warmup);
-    const warmup = tracker.verdict();
-    tracker = new DeliveryTracker(scenario, settings.window === 1);
-    const probe = await startProbe(gateways, db);
-    const started = await phase(settings.groupMessages);
-    const usage = await probe.stop();
-    const verdict = tracker.verdict();
-    const allDeliveredMs = tracker.lastReceiptAt - tracker.firstSendAt;
-    const fanOut = summarize(tracker.sendToLastReceipt());
-    return {
-      scenario,
-      count: verdict.ok,
-      sendToOk: summarize(tracker.sendToOk()),
-      sendToReceipt: summarize(tracker.sendToReceipt()),
-      rate: rate(verdict.delivered, allDeliveredMs),
-      rateUnit: 'deliv/s',
-      usage,
-      notes: [
-        `${verdict.delivered} deliveries, all received ${allDeliveredMs.toFixed(0)} ms after the first send`,
-        `send → last member p50 ${fanOut.p50.toFixed(1)} ms, p95 ${fanOut.p95.toFixed(1)} ms`,
-        ...limitNote(started, settings.groupMessages, settings),
-      ],
-      ...(await findings(db, verdict, warmup)),
-    };
-  } finally {
-    closeAll(clients);
-  }
-}
-
-/**
- * Q messages stored for an offline recipient (one at a time, so their order is known), then the
- * recipient connects to the other gateway and its whole queue is replayed.
- */
-export async function backlogReplay(
-  population: Population,
-  gateways: readonly GatewayProcess[],
-  db: BenchDatabase,
-  settings: Settings,
-): Promise<Row> {
-  const { sender, recipient } = population.backlog;
-  const scenario = `backlog replay ${settings.backlog}`;
-  const tracker = new DeliveryTracker(scenario, true);
-  const [client] = await connectAll([sender], () => gateways[0].url);
-  let reader: BenchClient | undefined;
-  try {
-    const started = await pump(1, settings.backlog, 1, now() + settings.sendLimitMs, (_s, seq) =>
-      sendChat(client, tracker, 'contactChatMessage', { to: recipient.email }, 'b', seq, [0]),
-    );
-    const stored = tracker.sendToOk();
-    const storeMs = now() - tracker.firstSendAt;
-    const probe = await startProbe(gateways, db);
-    let firstAt: number | undefined;
-    const connectAt = now();
-    reader = await BenchClient.connect(gateways[gateways.length - 1].url, recipient, (payload) => {
-      firstAt ??= now();
-      tracker.received(0, tagOf(payload.message));
+  constructor() {
+    super((id) => {
+      this.waiting.get(id)?.();
+      this.waiting.delete(id);
     });
-    await tracker.settle(settings.settleLimitMs);
+  }
+
+  /** Resolves when send `id` is complete, or after `timeoutMs` (then its loss is booked later). */
+  complete(id: number, timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        resolve();
+      }, timeoutMs);
+      this.waiting.set(id, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}
+
+/** Emits one send and books its ack; never throws. */
+async function emit(
+  socket: BenchSocket,
+  frame: [string, object],
+  tracker: DeliveryTracker,
+  id: number,
+  settings: Settings,
+): Promise<void> {
+  try {
+    const ack = await socket.send(frame, settings.sendTimeoutMs);
+    if (ack.status === 'OK') tracker.ok(id);
+    else tracker.failed(id, ack.error ?? 'ERROR', true);
+  } catch (err) {
+    tracker.failed(id, (err as Error).message, false);
+  }
+}
+
+/** The counters of each Bowl instance (none for the relay). */
+const scrape = (side: Side): Promise<FanOutCounters[]> =>
+  side.metrics ? Promise.all(side.servers.map((s) => scrapeFanOut(s.url))) : Promise.resolve([]);
+
+/** Measures CPU, memory and counters from `from` to `to` (times of `now()`), beside the load. */
+async function measureWindow(
+  side: Side,
+  from: number,
+  to: number,
+): Promise<{ usage: Usage; fanOut?: FanOutCounters[] }> {
+  await sleep(from - now());
+  const [probe, before] = await Promise.all([
+    startProbe(side.servers, side.db, side.redisPid),
+    scrape(side),
+  ]);
+  await sleep(to - now());
+  const [usage, after] = await Promise.all([probe.stop(), scrape(side)]);
+  return {
+    usage,
+    fanOut: side.metrics ? before.map((b, i) => counterDelta(b, after[i])) : undefined,
+  };
+}
+
+/** Waits for the last answers and deliveries, then books the verdict. */
+async function settle(tracker: DeliveryTracker, settings: Settings, notes: string[]) {
+  if (!(await tracker.settle(settings.settleLimitMs))) {
+    notes.push(`still missing acks or deliveries ${settings.settleLimitMs} ms after the last send`);
+  }
+  return tracker.verdict();
+}
+
+/** Pairs of contacts (0,1), (2,3)…: even users on instance 0, odd ones on instance 1. */
+const partnerOf = (i: number) => i ^ 1;
+const until = (end: number) => () => now() < end;
+
+/** The measured phase, in `now()` times. */
+interface Phase {
+  start: number;
+  from: number;
+  to: number;
+}
+
+/** Emits a frame from user `i` for send `id` (its outcome goes to the tracker). */
+type Emit = (i: number, frame: [string, object], id: number) => void;
+
+/**
+ * Connects `users` alternately to the instances, runs `drive` through the warm-up and the
+ * measured phase while measuring the servers, then waits for the last acks and deliveries.
+ */
+async function underLoad(
+  side: Side,
+  settings: Settings,
+  users: readonly BenchUser[],
+  groups: readonly BenchGroup[],
+  tracker: DeliveryTracker,
+  drive: (emit: Emit, phase: Phase) => Promise<unknown>,
+): Promise<Pick<Result, 'verdict' | 'usage' | 'fanOut' | 'notes'> & { phase: Phase }> {
+  const sockets = await connectAll(
+    users,
+    (i) => side.servers[i % side.servers.length].url,
+    side.protocol,
+    groups,
+    (i, id) => tracker.received(i, id),
+  );
+  try {
+    const start = now();
+    const from = start + settings.warmupS * 1000;
+    const phase = { start, from, to: from + settings.measureS * 1000 };
+    const measuring = measureWindow(side, from, phase.to);
+    await drive((i, frame, id) => void emit(sockets[i], frame, tracker, id, settings), phase);
+    const { usage, fanOut } = await measuring;
+    const notes: string[] = [];
+    const verdict = await settle(tracker, settings, notes);
+    return { phase, verdict, usage, fanOut, notes };
+  } finally {
+    closeAll(sockets);
+  }
+}
+
+/** Books and emits a message from user `i` to its contact; returns its id. */
+function sendToPeer(
+  side: Side,
+  users: readonly BenchUser[],
+  tracker: DeliveryTracker,
+  settings: Settings,
+  emit: Emit,
+  i: number,
+  measured: boolean,
+  dueAt?: number,
+): number {
+  const peer = partnerOf(i);
+  const id = tracker.begin(`${i}>${peer}`, [peer], measured, dueAt);
+  const message = ciphertext(id, settings.messageBytes);
+  emit(i, side.protocol.direct(users[peer], message, `m${id}`), id);
+  return id;
+}
+
+/**
+ * Closed loop: every user keeps `window` messages in flight to its contact on the other
+ * instance; a slot frees when its message is both OK'd and received. Measured after a warm-up.
+ */
+export async function closedLoopScenario(
+  side: Side,
+  users: BenchUser[],
+  settings: Settings,
+): Promise<Result> {
+  const tracker = new CompletionTracker();
+  const { phase, ...run } = await underLoad(side, settings, users, [], tracker, (emit, phase) =>
+    closedLoop(users.length, settings.window, until(phase.to), async (i) => {
+      const measured = now() >= phase.from;
+      const id = sendToPeer(side, users, tracker, settings, emit, i, measured);
+      await tracker.complete(id, settings.sendTimeoutMs);
+    }),
+  );
+  return {
+    scenario: 'closed loop',
+    side: side.name,
+    rate: rate(tracker.deliveredBetween(phase.from, phase.to), phase.to - phase.from),
+    latency: summarize(tracker.latencies()),
+    ...run,
+  };
+}
+
+/**
+ * Open loop: messages start at a fixed rate over all users (each to its contact on the other
+ * instance) whatever the server does; latency counts from when each was due.
+ */
+export async function openLoopScenario(
+  side: Side,
+  users: BenchUser[],
+  settings: Settings,
+): Promise<Result> {
+  const tracker = new DeliveryTracker();
+  const { phase, ...run } = await underLoad(side, settings, users, [], tracker, (emit, phase) =>
+    openLoop(settings.rate, phase.to - phase.start, (n, dueAt) => {
+      sendToPeer(
+        side,
+        users,
+        tracker,
+        settings,
+        emit,
+        n % users.length,
+        dueAt >= phase.from,
+        dueAt,
+      );
+    }),
+  );
+  const delivered = tracker.measuredRate(phase.from);
+  if (delivered < settings.rate * 0.95) {
+    run.notes.push(
+      `saturated: delivered ${formatRate(delivered)} of ${settings.rate} msg/s offered`,
+    );
+  }
+  return {
+    scenario: 'open loop',
+    side: side.name,
+    rate: delivered,
+    latency: summarize(tracker.latencies()),
+    ...run,
+  };
+}
+
+/**
+ * Group fan-out: one group, its members alternating between the instances, each member keeping
+ * `groupWindow` messages in flight to the group; a slot frees once every other member has it.
+ */
+export async function groupScenario(
+  side: Side,
+  group: BenchGroup,
+  settings: Settings,
+): Promise<Result> {
+  const { members } = group;
+  const others = members.map((_, i) => members.map((_, j) => j).filter((j) => j !== i));
+  const tracker = new CompletionTracker();
+  const { phase, ...run } = await underLoad(
+    side,
+    settings,
+    members,
+    [group],
+    tracker,
+    (emit, phase) =>
+      closedLoop(members.length, settings.groupWindow, until(phase.to), async (i) => {
+        const id = tracker.begin(`group>${i}`, others[i], now() >= phase.from);
+        const message = ciphertext(id, settings.messageBytes);
+        emit(i, side.protocol.group(group, message, `g${id}`), id);
+        await tracker.complete(id, settings.sendTimeoutMs);
+      }),
+  );
+  const deliveries = rate(tracker.deliveredBetween(phase.from, phase.to), phase.to - phase.from);
+  run.notes.push(
+    `${formatRate(deliveries / (members.length - 1))} group messages/s, each to ${members.length - 1} members`,
+  );
+  return {
+    scenario: 'group fan-out',
+    side: side.name,
+    rate: deliveries,
+    latency: summarize(tracker.latencies()),
+    ...run,
+  };
+}
+
+/**
+ * Backlog replay: `backlog` messages stored for an offline user (sender on instance 0, `window`
+ * in flight), then the user connects to instance 1; timed until the whole queue has arrived.
+ */
+export async function backlogScenario(
+  side: Side,
+  [sender, reader]: [BenchUser, BenchUser],
+  settings: Settings,
+): Promise<Result> {
+  const tracker = new DeliveryTracker();
+  const [socket] = await connectAll([sender], () => side.servers[0].url, side.protocol);
+  let readerSocket: BenchSocket | undefined;
+  try {
+    let queued = 0;
+    const storeStart = now();
+    await closedLoop(
+      1,
+      settings.window,
+      () => queued < settings.backlog,
+      async () => {
+        queued++;
+        const id = tracker.begin('backlog', [1], true);
+        const frame = side.protocol.direct(reader, ciphertext(id, settings.messageBytes), `b${id}`);
+        await emit(socket, frame, tracker, id, settings);
+      },
+    );
+    const storeMs = now() - storeStart;
+
+    const probe = await startProbe(side.servers, side.db, side.redisPid);
+    const connectAt = now();
+    readerSocket = await BenchSocket.connect(
+      side.servers[side.servers.length - 1].url,
+      side.protocol,
+      side.protocol.auth(reader, []),
+      (id) => tracker.received(1, id),
+    );
+    const notes: string[] = [];
+    const verdict = await settle(tracker, settings, notes);
     const usage = await probe.stop();
-    const verdict = tracker.verdict();
-    const replayMs = tracker.lastReceiptAt - connectAt;
+    const replayMs = tracker.lastReceiptAt() - connectAt;
+    notes.unshift(
+      `stored ${verdict.ok} in ${storeMs.toFixed(0)} ms (${formatRate(rate(verdict.ok, storeMs))} msg/s, ${settings.window} in flight)`,
+      `replay: connect → all ${replayMs.toFixed(0)} ms`,
+    );
     return {
-      scenario,
-      count: verdict.ok,
-      sendToOk: summarize(stored),
+      scenario: 'backlog replay',
+      side: side.name,
       rate: rate(verdict.delivered, replayMs),
-      rateUnit: 'msg/s',
+      latency: summarize(tracker.latencies(connectAt)),
+      verdict,
       usage,
-      notes: [
-        `stored ${stored.length} in ${storeMs.toFixed(0)} ms (${rate(stored.length, storeMs).toFixed(0)} msg/s)`,
-        `replay: connect → first ${firstAt === undefined ? '-' : (firstAt - connectAt).toFixed(1)} ms, → all ${replayMs.toFixed(0)} ms`,
-        ...limitNote(started, settings.backlog, settings),
-      ],
-      ...(await findings(db, verdict)),
+      notes,
     };
   } finally {
-    client.close();
-    reader?.close();
+    socket.close();
+    readerSocket?.close();
   }
 }

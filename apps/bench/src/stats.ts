@@ -7,7 +7,7 @@ export interface Summary {
   max: number;
 }
 
-/** Nearest-rank percentile of an ascending array (p in 0..100). */
+/** Nearest-rank percentile of an ascending array (p in 0..100); NaN when empty. */
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
   const rank = Math.ceil((p / 100) * sorted.length);
@@ -15,19 +15,26 @@ export function percentile(sorted: readonly number[], p: number): number {
 }
 
 export function summarize(samples: readonly number[]): Summary {
-  const sorted = [...samples].sort((a, b) => a - b);
+  const sorted = Float64Array.from(samples).sort();
+  const values = Array.from(sorted);
   return {
-    count: sorted.length,
-    p50: percentile(sorted, 50),
-    p95: percentile(sorted, 95),
-    p99: percentile(sorted, 99),
-    max: sorted.length ? sorted[sorted.length - 1] : NaN,
+    count: values.length,
+    p50: percentile(values, 50),
+    p95: percentile(values, 95),
+    p99: percentile(values, 99),
+    max: values.length ? values[values.length - 1] : NaN,
   };
 }
 
-/** Events per second over `ms` milliseconds. */
+/** Events per second over `ms` milliseconds; NaN for an empty interval. */
 export function rate(events: number, ms: number): number {
   return ms > 0 ? (events * 1000) / ms : NaN;
+}
+
+/** `numerator / denominator` with two decimals, or "n/a" when either is missing or zero. */
+export function formatRatio(numerator: number, denominator: number): string {
+  const ratio = numerator / denominator;
+  return Number.isFinite(ratio) && denominator > 0 ? ratio.toFixed(2) : 'n/a';
 }
 
 export function formatMs(ms: number): string {
@@ -43,3 +50,6 @@ export function formatRate(perSecond: number): string {
 
 /** Milliseconds on a monotonic clock. */
 export const now = (): number => performance.now();
+
+export const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,171 +1,268 @@
 import { now } from './stats';
 
-/** A send: `tag` is "<scenario>:<stream>:<seq>", seq counting from 0 within its stream. */
+/** One send and what became of it; times are `now()` milliseconds. */
 interface SendRecord {
-  stream: string;
-  seq: number;
+  /** Messages of one conversation must arrive in the order the server accepted them. */
+  conversation: string;
   recipients: readonly number[];
+  /** When it was sent (open loop: when it was due, so a late send counts as latency). */
   startedAt: number;
+  /** Counted in the figures (false: warm-up). */
+  measured: boolean;
   okAt?: number;
-  /** The ERROR ack, or why no ack came (timeout, disconnection). */
+  /** The ERROR ack (`acked`), or why no ack came (timeout, disconnection). */
   error?: { message: string; acked: boolean };
+  /** Per recipient (same index as `recipients`): first receipt time and its place among all. */
+  receivedAt: (number | undefined)[];
+  receiptOrder: (number | undefined)[];
+  /** The ack and the deliveries still awaited before the send is complete. */
+  awaiting: number;
 }
 
 export interface Verdict {
   sent: number;
   ok: number;
+  /** Sends answered ERROR, not answered (timeout, disconnection), or not answered yet. */
+  errors: number;
+  firstError?: string;
+  /** First receipts of a message by one of its recipients. */
   delivered: number;
-  /** Human-readable problems; empty when every OK'd message arrived exactly once, in order. */
+  /** Deliveries of OK'd messages never received. */
+  lost: number;
+  /** Receipts of a message its recipient had already received on the same connection. */
+  duplicates: number;
+  /** Receipts that came before a message of the same conversation accepted earlier. */
+  reordered: number;
+  /** Receipts of a message unknown to this scenario, or at a user it was not sent to. */
+  unexpected: number;
+  /** Messages received although their send was answered ERROR (so nothing should be stored). */
+  deliveredAfterError: number;
+  /** Human-readable correctness failures; empty when the delivery guarantee held. */
   problems: string[];
-  /** Sends that failed: a client would resend them, so nothing is lost, but they should not. */
-  warnings: string[];
 }
 
-const POLL_MS = 10;
-
 /**
- * Books every send and every receipt of one scenario, then checks delivery: each message the
- * server acknowledged reaches each of its recipients exactly once and, per sender stream, in
- * send order (when `ordered`, i.e. one send in flight per stream).
+ * Books every send and receipt of one scenario and checks the delivery guarantee: each message
+ * the server acknowledged reaches each of its recipients exactly once and, within a conversation,
+ * never before a message the server accepted before it was sent (that order is the only one a
+ * client can observe when several sends are in flight).
  */
 export class DeliveryTracker {
-  private readonly sends = new Map<string, SendRecord>();
-  /** `${recipient}/${tag}` → time of the first receipt. */
-  private readonly receipts = new Map<string, number>();
-  /** `${recipient}/${stream}` → highest seq received so far. */
-  private readonly lastSeq = new Map<string, number>();
+  private readonly sends: SendRecord[] = [];
+  private receipts = 0;
   private duplicates = 0;
-  private outOfOrder = 0;
   private unexpected = 0;
   private firstUnexpected?: string;
-  firstSendAt = Infinity;
-  lastReceiptAt = -Infinity;
+  /** Deliveries of OK'd messages not received yet. */
+  private missing = 0;
+  /** Sends neither OK'd nor failed yet. */
+  private unanswered = 0;
 
-  constructor(
-    readonly scenario: string,
-    private readonly ordered: boolean,
-  ) {}
+  /** `onComplete(id)` runs once a send has its ack and all its receipts, or has failed. */
+  constructor(private readonly onComplete?: (id: number) => void) {}
 
-  tag(stream: string, seq: number): string {
-    return `${this.scenario}:${stream}:${seq}`;
+  /** Books a send just before it is emitted; returns its id (put it in the message). */
+  begin(
+    conversation: string,
+    recipients: readonly number[],
+    measured: boolean,
+    startedAt = now(),
+  ): number {
+    this.sends.push({
+      conversation,
+      recipients,
+      startedAt,
+      measured,
+      receivedAt: recipients.map(() => undefined),
+      receiptOrder: recipients.map(() => undefined),
+      awaiting: recipients.length + 1,
+    });
+    this.unanswered++;
+    return this.sends.length - 1;
   }
 
-  /** Call right before emitting. */
-  sending(stream: string, seq: number, recipients: readonly number[]): string {
-    const tag = this.tag(stream, seq);
-    const startedAt = now();
-    this.firstSendAt = Math.min(this.firstSendAt, startedAt);
-    this.sends.set(tag, { stream, seq, recipients, startedAt });
-    return tag;
+  ok(id: number, at = now()): void {
+    const send = this.sends[id];
+    if (!send || send.okAt !== undefined || send.error) return;
+    send.okAt = at;
+    this.unanswered--;
+    this.missing += send.receivedAt.filter((t) => t === undefined).length;
+    this.progress(id, send);
   }
 
-  ok(tag: string): void {
-    const record = this.sends.get(tag);
-    if (record) record.okAt = now();
+  /** `acked`: the server answered ERROR. Otherwise no answer came, and it may still arrive. */
+  failed(id: number, message: string, acked: boolean): void {
+    const send = this.sends[id];
+    if (!send || send.okAt !== undefined || send.error) return;
+    send.error = { message, acked };
+    this.unanswered--;
+    if (send.awaiting > 0) {
+      send.awaiting = 0;
+      this.onComplete?.(id);
+    }
   }
 
-  /** `acked`: the server answered ERROR (so it must not have stored the message). */
-  failed(tag: string, message: string, acked: boolean): void {
-    const record = this.sends.get(tag);
-    if (record) record.error = { message, acked };
-  }
-
-  received(recipient: number, tag: string): void {
-    const at = now();
-    const record = this.sends.get(tag);
-    const key = `${recipient}/${tag}`;
-    if (!record || !record.recipients.includes(recipient)) {
+  /** A message reached user `recipient`; `id` is what the message carried (NaN if unreadable). */
+  received(recipient: number, id: number, at = now()): void {
+    const send = Number.isInteger(id) ? this.sends[id] : undefined;
+    const slot = send ? send.recipients.indexOf(recipient) : -1;
+    if (!send || slot < 0) {
       this.unexpected++;
-      this.firstUnexpected ??= `${tag} at recipient ${recipient}`;
+      this.firstUnexpected ??= `message ${id} at user ${recipient}`;
       return;
     }
-    if (this.receipts.has(key)) {
+    if (send.receivedAt[slot] !== undefined) {
       this.duplicates++;
       return;
     }
-    this.receipts.set(key, at);
-    this.lastReceiptAt = Math.max(this.lastReceiptAt, at);
-    const streamKey = `${recipient}/${record.stream}`;
-    if (record.seq <= (this.lastSeq.get(streamKey) ?? -1)) this.outOfOrder++;
-    else this.lastSeq.set(streamKey, record.seq);
+    send.receivedAt[slot] = at;
+    send.receiptOrder[slot] = this.receipts++;
+    if (send.okAt !== undefined) this.missing--;
+    this.progress(id, send);
+  }
+
+  private progress(id: number, send: SendRecord): void {
+    if (--send.awaiting === 0) this.onComplete?.(id);
   }
 
   /** Deliveries of OK'd messages not received yet. */
-  missing(): number {
-    let missing = 0;
-    for (const [tag, record] of this.sends) {
-      if (record.okAt === undefined) continue;
-      for (const r of record.recipients) if (!this.receipts.has(`${r}/${tag}`)) missing++;
-    }
-    return missing;
+  outstanding(): number {
+    return this.missing;
   }
 
-  /** Waits until every OK'd message has reached every recipient; false after `timeoutMs`. */
-  async settle(timeoutMs: number): Promise<boolean> {
+  /**
+   * Waits until every send is answered and every OK'd message has reached every recipient;
+   * false after `timeoutMs`.
+   */
+  async settle(timeoutMs: number, pollMs = 10): Promise<boolean> {
     const deadline = now() + timeoutMs;
-    while (this.missing() > 0) {
+    while (this.missing > 0 || this.unanswered > 0) {
       if (now() > deadline) return false;
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
     return true;
   }
 
-  /** send → OK ack, per OK'd send. */
-  sendToOk(): number[] {
-    return [...this.sends.values()].flatMap((r) =>
-      r.okAt === undefined ? [] : [r.okAt - r.startedAt],
-    );
+  /** Send (or `origin`, when given) → receipt, per delivery of the measured sends, in ms. */
+  latencies(origin?: number): number[] {
+    const samples: number[] = [];
+    for (const send of this.sends) {
+      if (!send.measured) continue;
+      const start = origin ?? send.startedAt;
+      for (const at of send.receivedAt) if (at !== undefined) samples.push(at - start);
+    }
+    return samples;
   }
 
-  /** send → receipt, per delivery. */
-  sendToReceipt(): number[] {
-    return [...this.sends].flatMap(([tag, r]) =>
-      r.recipients.flatMap((recipient) => {
-        const at = this.receipts.get(`${recipient}/${tag}`);
-        return at === undefined ? [] : [at - r.startedAt];
-      }),
-    );
+  /** Deliveries (first receipts) whose time falls in [from, to). */
+  deliveredBetween(from: number, to: number): number {
+    let count = 0;
+    for (const send of this.sends) {
+      for (const at of send.receivedAt) if (at !== undefined && at >= from && at < to) count++;
+    }
+    return count;
   }
 
-  /** send → the last recipient's receipt, per message fully delivered. */
-  sendToLastReceipt(): number[] {
-    return [...this.sends].flatMap(([tag, r]) => {
-      const times = r.recipients.map((recipient) => this.receipts.get(`${recipient}/${tag}`));
-      if (times.some((t) => t === undefined)) return [];
-      return [Math.max(...(times as number[])) - r.startedAt];
-    });
+  /**
+   * Deliveries of the measured sends per second, from `from` to the last of them: the rate they
+   * were sent at while the server keeps up, its capacity (drain included) once it does not.
+   */
+  measuredRate(from: number): number {
+    let count = 0;
+    let last = -Infinity;
+    for (const send of this.sends) {
+      if (!send.measured) continue;
+      for (const at of send.receivedAt) {
+        if (at === undefined) continue;
+        count++;
+        if (at > last) last = at;
+      }
+    }
+    return last > from ? (count * 1000) / (last - from) : NaN;
+  }
+
+  /** The latest receipt time, or -Infinity before any. */
+  lastReceiptAt(): number {
+    let last = -Infinity;
+    for (const send of this.sends) {
+      for (const at of send.receivedAt) if (at !== undefined && at > last) last = at;
+    }
+    return last;
   }
 
   verdict(): Verdict {
-    const records = [...this.sends];
-    const failures = records.filter(([, r]) => r.error !== undefined);
-    const ok = records.filter(([, r]) => r.okAt !== undefined).length;
-    const warnings: string[] = [];
+    let ok = 0;
+    let errors = 0;
+    let firstError: string | undefined;
+    let deliveredAfterError = 0;
+    for (const send of this.sends) {
+      if (send.okAt !== undefined) ok++;
+      if (!send.error) continue;
+      errors++;
+      firstError ??= send.error.message;
+      if (send.error.acked && send.receivedAt.some((t) => t !== undefined)) deliveredAfterError++;
+    }
+    errors += this.unanswered;
+    if (this.unanswered) firstError ??= 'no answer yet';
+    const reordered = this.reorderings();
     const problems: string[] = [];
-    if (failures.length) {
-      warnings.push(
-        `${failures.length} send(s) failed, e.g. "${failures[0][1].error?.message}" (a client would resend)`,
-      );
+    if (this.missing) problems.push(`${this.missing} deliveries of OK'd messages lost`);
+    if (this.duplicates) problems.push(`${this.duplicates} deliveries received twice`);
+    if (reordered) {
+      problems.push(`${reordered} deliveries arrived before a message accepted earlier`);
     }
-    const deliveredAnyway = failures.filter(
-      ([tag, r]) => r.error?.acked && r.recipients.some((n) => this.receipts.has(`${n}/${tag}`)),
-    ).length;
-    if (deliveredAnyway) {
-      problems.push(
-        `${deliveredAnyway} message(s) delivered although their send was answered ERROR`,
-      );
-    }
-    const missing = this.missing();
-    if (missing) problems.push(`${missing} acknowledged message deliveries lost (never received)`);
-    if (this.duplicates) problems.push(`${this.duplicates} deliveries received more than once`);
-    if (this.ordered && this.outOfOrder) {
-      problems.push(`${this.outOfOrder} deliveries out of order within their sender's stream`);
+    if (deliveredAfterError) {
+      problems.push(`${deliveredAfterError} messages delivered although answered ERROR`);
     }
     if (this.unexpected) {
-      problems.push(
-        `${this.unexpected} unexpected deliveries (not sent in this scenario to that user), e.g. ${this.firstUnexpected}`,
-      );
+      problems.push(`${this.unexpected} unexpected deliveries, e.g. ${this.firstUnexpected}`);
     }
-    return { sent: records.length, ok, delivered: this.receipts.size, problems, warnings };
+    return {
+      sent: this.sends.length,
+      ok,
+      errors,
+      firstError,
+      delivered: this.receipts,
+      lost: this.missing,
+      duplicates: this.duplicates,
+      reordered,
+      unexpected: this.unexpected,
+      deliveredAfterError,
+      problems,
+    };
+  }
+
+  /**
+   * Receipts of a message B that came before the receipt of some message A of the same
+   * conversation whose OK the sender had before it sent B. Per conversation and recipient: sweep
+   * B in send order, folding in every A acknowledged before B started.
+   */
+  private reorderings(): number {
+    const lanes = new Map<string, { startedAt: number; okAt: number; order: number }[]>();
+    for (const send of this.sends) {
+      if (send.okAt === undefined) continue;
+      send.recipients.forEach((recipient, slot) => {
+        const order = send.receiptOrder[slot];
+        if (order === undefined) return;
+        const key = `${send.conversation}>${recipient}`;
+        let lane = lanes.get(key);
+        if (!lane) lanes.set(key, (lane = []));
+        lane.push({ startedAt: send.startedAt, okAt: send.okAt as number, order });
+      });
+    }
+    let count = 0;
+    for (const lane of lanes.values()) {
+      const byOk = [...lane].sort((a, b) => a.okAt - b.okAt);
+      lane.sort((a, b) => a.startedAt - b.startedAt);
+      let next = 0;
+      let latestEarlier = -1;
+      for (const b of lane) {
+        while (next < byOk.length && byOk[next].okAt < b.startedAt) {
+          latestEarlier = Math.max(latestEarlier, byOk[next++].order);
+        }
+        if (latestEarlier > b.order) count++;
+      }
+    }
+    return count;
   }
 }

@@ -1,35 +1,51 @@
+import type { Protocol } from './client';
+import type { BenchDatabase } from './infra';
+import type { FanOutCounters } from './metrics';
 import type { Usage } from './probe';
+import type { ServerProcess } from './server';
 import type { Summary } from './stats';
+import type { Verdict } from './tracker';
 
-export interface Settings {
-  pairs: number;
-  messages: number;
-  /** Sends in flight per sender; 1 keeps each stream ordered, so order is checked too. */
-  window: number;
-  groupSize: number;
-  groupMessages: number;
-  backlog: number;
-  /** Messages per stream sent before measuring (cold code paths, connection pools). */
-  warmup: number;
-  /** Longest a send phase may run before it stops starting new sends. */
-  sendLimitMs: number;
-  /** Longest to wait for the last deliveries once sending is over. */
-  settleLimitMs: number;
+export type SideName = 'bare relay' | 'Bowl';
+
+/** One side of the comparison: two instances sharing Redis, and how clients speak to them. */
+export interface Side {
+  name: SideName;
+  protocol: Protocol;
+  servers: ServerProcess[];
+  /** Bowl's database (its CPU is shown); the relay has none. */
+  db?: BenchDatabase;
+  /** The Redis server's process (its CPU is shown), when it runs on this machine. */
+  redisPid?: number;
+  /** Whether the servers may expose fan-out counters on GET /metrics. */
+  metrics: boolean;
 }
 
-/** One line of the results table. */
-export interface Row {
-  scenario: string;
-  /** Messages (or echo round trips) measured. */
-  count: number;
-  sendToOk?: Summary;
-  sendToReceipt?: Summary;
+export type ScenarioName = 'closed loop' | 'open loop' | 'group fan-out' | 'backlog replay';
+
+/** One side's figures in one scenario. */
+export interface Result {
+  scenario: ScenarioName;
+  side: SideName;
+  /** Why this side has no figures here (the relay cannot queue for an offline user). */
+  skipped?: string;
+  /** Delivered messages per second (group: deliveries to members; backlog: during replay). */
   rate: number;
-  rateUnit: string;
-  usage: Usage;
+  /** Sender → recipient, per delivery (backlog: connect → receipt). */
+  latency?: Summary;
+  verdict?: Verdict;
+  usage?: Usage;
+  /** Per instance, what its counters grew by while measuring (Bowl). */
+  fanOut?: FanOutCounters[];
   notes: string[];
-  /** Shown, but the run still passes. */
-  warnings: string[];
-  /** Correctness failures: the run fails. */
-  problems: string[];
+}
+
+/** RSS per idle socket on one instance. */
+export interface IdleResult {
+  side: SideName;
+  sockets: number;
+  rssBeforeMiB?: number;
+  rssAfterMiB?: number;
+  kibPerSocket: number;
+  connectPerSecond: number;
 }
