@@ -9,15 +9,17 @@ import {
 } from '@app/common';
 import { AppModule } from './app.module';
 import { BowlIoAdapter } from './bowl-io.adapter';
+import { serveWebClient } from './web-client';
 
 /** Room for the payload fields around the largest ciphertext a frame may carry. */
 const FRAME_OVERHEAD_BYTES = 16 * 1024;
 
-/** The gateway application, configured but not listening. */
+/** The gateway application, serving the web client too, configured but not listening. */
 export async function createApp(config: AppConfig): Promise<INestApplication> {
   const app = await NestFactory.create(AppModule.forRoot(config), {
     logger: logLevelsUpTo(config.LOG_LEVEL),
   });
+  serveWebClient(app);
   return configureApp(app, config);
 }
 
