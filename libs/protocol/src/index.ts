@@ -2,9 +2,9 @@
  * Bowl's socket protocol as TypeScript types, generated from docs/asyncapi.yaml (the one source of
  * truth). Types only: importing this library adds no code to a bundle.
  */
-import type { ClientEvents, ErrorAck, ServerEvents } from './protocol.generated';
+import type { ClientEvents, ErrorAck, ServerEvents } from './protocol.generated.js';
 
-export type * from './protocol.generated';
+export type * from './protocol.generated.js';
 
 export type ClientEvent = keyof ClientEvents;
 export type ServerEvent = keyof ServerEvents;
