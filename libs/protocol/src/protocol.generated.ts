@@ -24,7 +24,7 @@ export type MessageType = unknown;
 
 /**
  * The encrypted message, non-empty and at most `MAX_MESSAGE_BYTES` UTF-8 bytes (default 65536).
- * The server never reads it.
+ * The server never reads it. Bowl's SDK and web client write the layouts of docs/crypto.md.
  */
 export type Ciphertext = string;
 
@@ -47,7 +47,7 @@ export type GroupDescription = string;
 
 /**
  * The group's AES-256 key wrapped (RSA-OAEP) with the public key of the user it is for, in
- * standard base64.
+ * standard base64 (format 0x04 of docs/crypto.md).
  */
 export type EncryptedGroupKey = string;
 
