@@ -183,21 +183,29 @@ export function chatView(session: ChatSession, onLogout: () => void): HTMLElemen
     return button;
   };
 
+  /** A request or invitation with its two answers, named for screen readers (`Accept bob@…`). */
+  function question(
+    text: string,
+    acceptLabel: string,
+    subject: string,
+    answer: { accept: () => Promise<void>; decline: () => Promise<void> },
+  ) {
+    return h(
+      'li',
+      { class: 'request' },
+      h('span', {}, text),
+      actionButton(acceptLabel, `${acceptLabel} ${subject}`, answer.accept),
+      actionButton('Decline', `Decline ${subject}`, answer.decline, true),
+    );
+  }
+
   function renderSidebar() {
     requests.replaceChildren(
       ...[...session.requests.values()].map((r) =>
-        h(
-          'li',
-          { class: 'request' },
-          h('span', {}, `${r.name} (${r.email}) wants to be your contact`),
-          actionButton('Accept', `Accept ${r.email}`, () => session.acceptRequest(r.email)),
-          actionButton(
-            'Decline',
-            `Decline ${r.email}`,
-            () => session.declineRequest(r.email),
-            true,
-          ),
-        ),
+        question(`${r.name} (${r.email}) wants to be your contact`, 'Accept', r.email, {
+          accept: () => session.acceptRequest(r.email),
+          decline: () => session.declineRequest(r.email),
+        }),
       ),
     );
     contacts.replaceChildren(
@@ -211,18 +219,10 @@ export function chatView(session: ChatSession, onLogout: () => void): HTMLElemen
       contacts.append(h('li', { class: 'empty' }, 'No contacts yet'));
     invitations.replaceChildren(
       ...[...session.invitations.values()].map((i) =>
-        h(
-          'li',
-          { class: 'request' },
-          h('span', {}, `Invitation to ${i.name}`),
-          actionButton('Join', `Join ${i.name}`, () => session.acceptInvitation(i.groupId)),
-          actionButton(
-            'Decline',
-            `Decline ${i.name}`,
-            () => session.declineInvitation(i.groupId),
-            true,
-          ),
-        ),
+        question(`Invitation to ${i.name}`, 'Join', i.name, {
+          accept: () => session.acceptInvitation(i.groupId),
+          decline: () => session.declineInvitation(i.groupId),
+        }),
       ),
     );
     groups.replaceChildren(

@@ -446,6 +446,29 @@ describe('BowlClient tokens', () => {
     expect(t.socket().handshakes).toEqual(['a1', 'a3']);
   });
 
+  it('keeps refreshing after close() and connect()', async () => {
+    const t = setup({
+      '/auth/login': [[200, tokens(1)]],
+      '/auth/refresh': [[200, tokens(2)]],
+    });
+    await online(t);
+    t.client.close();
+    await jest.advanceTimersByTimeAsync(30_000);
+    expect(t.http.calls.map((c) => c.path)).toEqual(['/auth/login']);
+    const connected = t.client.connect();
+    await jest.advanceTimersByTimeAsync(0);
+    t.socket().accept();
+    await connected;
+    await jest.advanceTimersByTimeAsync(30_000); // 60 s before the 120 s expiry
+    expect(t.http.calls.map((c) => c.path)).toEqual(['/auth/login', '/auth/refresh']);
+    expect(
+      t
+        .socket()
+        .sent('renewToken')
+        .map((e) => e.payload),
+    ).toEqual([{ token: 'a2' }]);
+  });
+
   it('never refreshes when the server issues no refresh token', async () => {
     const t = setup({ '/auth/login': [[200, { accessToken: 'a1' }]] });
     await online(t);

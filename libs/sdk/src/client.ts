@@ -155,6 +155,7 @@ export class BowlClient {
   /** Adopts a session (from login, or one kept by the app) and plans its refresh. */
   useSession(session: Session): void {
     this.session = session;
+    this.renewAt = this.renewTime(session);
     if (this.status.state === 'ended') this.setStatus({ state: 'closed' });
     this.planRefresh();
   }
@@ -185,7 +186,10 @@ export class BowlClient {
         stop();
       });
     });
-    if (this.status.state === 'closed') void this.open();
+    if (this.status.state === 'closed') {
+      this.planRefresh(); // close() stopped it
+      void this.open();
+    }
     return online;
   }
 
@@ -261,13 +265,13 @@ export class BowlClient {
       this.setStatus({ state: 'online' });
       void this.flush();
     });
-    socket.on('connect_error', (err) => void this.connectFailed(err));
+    socket.on('connect_error', (err) => this.connectFailed(err));
     socket.on('disconnect', (reason) => this.disconnected(reason));
     socket.onAny((event, ...args) => this.receive(event, args));
     return socket;
   }
 
-  private async connectFailed(err: Error): Promise<void> {
+  private connectFailed(err: Error): void {
     if (err.message === 'unauthorized') {
       // The token was refused: one refresh may fix it (refresh() ends the session if not).
       if (!this.session?.refreshToken) return this.end('unauthorized');
@@ -445,14 +449,18 @@ export class BowlClient {
 
   // ------------------------------------------------------------------------ token refresh
 
+  /** When to refresh a new session's token: `refreshLeadMs` before expiry, at most mid-life. */
+  private renewTime(session: Session): number | undefined {
+    if (!session.refreshToken || session.expiresAt === undefined) return undefined; // no refresh tokens
+    const lifetimeMs = Math.max(0, session.expiresAt - Date.now());
+    return Date.now() + lifetimeMs - Math.min(this.refreshLeadMs, lifetimeMs / 2);
+  }
+
   private planRefresh(): void {
     clearTimeout(this.refreshTimer);
-    this.refreshTimer = this.renewAt = undefined;
-    const { refreshToken, expiresAt } = this.session ?? {};
-    if (!refreshToken || expiresAt === undefined) return; // the server issues no refresh tokens
-    const lifetimeMs = Math.max(0, expiresAt - Date.now());
-    const waitMs = lifetimeMs - Math.min(this.refreshLeadMs, lifetimeMs / 2);
-    this.renewAt = Date.now() + waitMs;
+    this.refreshTimer = undefined;
+    if (this.renewAt === undefined) return;
+    const waitMs = Math.max(0, this.renewAt - Date.now());
     this.refreshTimer = setTimeout(() => void this.renew(), waitMs);
   }
 
