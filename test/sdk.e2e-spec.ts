@@ -15,12 +15,14 @@ import { eventually } from './support/chat';
 import { uniqueEmail } from './support/clients';
 import { createTestDatabase, TestDatabase } from './support/database';
 import { connectRecording } from './support/fleet';
-import { startTestApp, testConfig, TestApp } from './support/test-app';
+import { GatewayProcess, startGateway } from './support/gateway-process';
+import { TEST_JWT_SECRET } from './support/test-app';
 
 /**
- * The SDK's BowlClient against the real gateway on PostgreSQL, over real sockets: acks after the
- * app's handler, dedupe of redeliveries, the offline queue and resends with the same
- * clientMessageId, typed errors. Network losses are made by closing the client's transport.
+ * The SDK's BowlClient against the built gateway (a real process) on PostgreSQL, over real
+ * sockets: acks after the app's handler, dedupe of redeliveries, the offline queue and resends
+ * with the same clientMessageId, typed errors. Network losses are made by closing the client's
+ * transport.
  */
 
 const PASSWORD = 'correct horse battery';
@@ -75,22 +77,22 @@ function losingFirstAnswerTo(event: string) {
 
 describe('SDK BowlClient against the gateway', () => {
   let db: TestDatabase;
-  let app: TestApp;
+  let gateway: GatewayProcess;
   const clients: BowlClient[] = [];
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    app = await startTestApp(testConfig(db.url));
+    gateway = await startGateway({ DATABASE_URL: db.url, JWT_SECRET: TEST_JWT_SECRET });
   });
   afterAll(async () => {
     clients.forEach((c) => c.close());
-    await app?.close();
+    await gateway?.stop();
     await db?.drop();
   });
 
   function newClient(sockets: Socket[], wrap?: (socket: Socket) => SocketLike): BowlClient {
     const client = new BowlClient({
-      url: app.url,
+      url: gateway.url,
       socketFactory: recordingFactory(sockets, wrap),
       backoff: { minMs: 50, maxMs: 200 },
     });
@@ -133,7 +135,7 @@ describe('SDK BowlClient against the gateway', () => {
 
   /** Bob's queue as a fresh socket sees it: the messages up to and including `sentinel`. */
   async function queueUpTo(bob: SdkUser, sentinel: string): Promise<string[]> {
-    const socket = await connectRecording(app.url, bob.token);
+    const socket = await connectRecording(gateway.url, bob.token);
     try {
       await socket.waitFor('contactChatMessage', (m) => m.id === sentinel);
       return socket.all('contactChatMessage').map((m) => m.id as string);
