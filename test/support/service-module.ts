@@ -1,7 +1,16 @@
 import { Global, INestApplicationContext, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { AuthModule, AuthUser, UsersRepository } from '@app/auth';
-import { APP_CONFIG, AppConfig, Metrics, NoMetrics, Notifier, SessionEndReason } from '@app/common';
+import {
+  APP_CONFIG,
+  AppConfig,
+  Metrics,
+  NoMetrics,
+  Notifier,
+  PushedEvent,
+  SessionEndReason,
+} from '@app/common';
+import type { ServerEvents } from '@app/protocol';
 import { ContactsModule, ContactsService } from '@app/contacts';
 import { DatabaseModule, RedisModule } from '@app/database';
 import { DeliveryModule, DeliveryTransport, QueuedDelivery } from '@app/delivery';
@@ -16,7 +25,11 @@ import { testConfig } from './test-app';
 export class RecordingNotifier extends Notifier {
   readonly sent: { userIds: string[]; event: string; payload: Record<string, unknown> }[] = [];
 
-  toUsers(userIds: readonly string[], event: string, payload: object): void {
+  toUsers<E extends PushedEvent>(
+    userIds: readonly string[],
+    event: E,
+    payload: ServerEvents[E],
+  ): void {
     this.sent.push({ userIds: [...userIds], event, payload: payload as Record<string, unknown> });
   }
 

@@ -10,6 +10,7 @@ import {
 import { AppModule } from './app.module';
 import { BowlIoAdapter } from './bowl-io.adapter';
 import { allowedOrigins, hardenHttp } from './http-hardening';
+import { serveWebClient } from './web-client';
 
 /**
  * A socket.io frame above this closes its connection. Messages up to it but above
@@ -17,12 +18,14 @@ import { allowedOrigins, hardenHttp } from './http-hardening';
  */
 const MAX_FRAME_BYTES = 1024 * 1024;
 
-/** The gateway application, configured but not listening. */
+/** The gateway application, serving the web client too, configured but not listening. */
 export async function createApp(config: AppConfig): Promise<INestApplication> {
   const app = await NestFactory.create(AppModule.forRoot(config), {
     logger: logLevelsUpTo(config.LOG_LEVEL),
   });
-  return configureApp(app, config);
+  await configureApp(app, config);
+  serveWebClient(app); // after the HTTP hardening, so its pages get the same headers
+  return app;
 }
 
 /**

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { Server } from 'socket.io';
 import { sessionRoom, userRoom } from '@app/auth';
-import { Notifier, SessionEndReason } from '@app/common';
+import type { ServerEvents } from '@app/protocol';
+import { Notifier, PushedEvent, SessionEndReason } from '@app/common';
 
 /** Notifier over socket.io rooms; with the Redis adapter a room spans the whole fleet. */
 @Injectable()
@@ -17,7 +18,11 @@ export class SocketNotifier extends Notifier {
     return this.server?.engine.clientsCount ?? 0;
   }
 
-  toUsers(userIds: readonly string[], event: string, payload: object): void {
+  toUsers<E extends PushedEvent>(
+    userIds: readonly string[],
+    event: E,
+    payload: ServerEvents[E],
+  ): void {
     if (!this.server || userIds.length === 0) return;
     this.server.to(userIds.map(userRoom)).emit(event, payload);
   }

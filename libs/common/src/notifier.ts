@@ -1,6 +1,10 @@
+import type { ServerEvents, SessionEndedPayload } from '@app/protocol';
+
 /** Why the server ends a socket's session on purpose (S→C `sessionEnded`). */
-export type SessionEndReason =
-  'token expired' | 'logged out' | 'password changed' | 'server shutting down';
+export type SessionEndReason = SessionEndedPayload['reason'];
+
+/** Server → client events a service may push (what socket.io and delivery emit are not here). */
+export type PushedEvent = Exclude<keyof ServerEvents, 'contactChatMessage' | 'groupChatMessage'>;
 
 /**
  * Pushes a server → client event to every socket of the given users, on whichever instance of the
@@ -8,7 +12,11 @@ export type SessionEndReason =
  * The gateway provides the socket.io implementation.
  */
 export abstract class Notifier {
-  abstract toUsers(userIds: readonly string[], event: string, payload: object): void;
+  abstract toUsers<E extends PushedEvent>(
+    userIds: readonly string[],
+    event: E,
+    payload: ServerEvents[E],
+  ): void;
 
   /**
    * Tells every socket of these users, or of these signed-in sessions, `sessionEnded {reason}`
