@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# npm run test:compose [-- --remove-images] [jest options]: the docker-compose fleet, for real.
-# Starts the Docker engine if it is not running, builds the images (deploy/images.sh), brings up
-# docker-compose.yml as its own project with throwaway secrets, runs test/compose (through nginx
-# only), then tears everything down: containers, networks, volumes, with --remove-images the
-# images of the services too, and the engine if this script started it.
+# deploy/compose-test.sh [--remove-images] [jest options]: the docker-compose fleet, for real
+# (npm run test:compose runs it through deploy/engine.sh, which starts the engine if needed).
+# Builds the images (deploy/images.sh), brings up docker-compose.yml as its own project with
+# throwaway secrets, runs test/compose (through nginx only), then tears everything down:
+# containers, networks, volumes, and with --remove-images the images of the services too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,7 +20,6 @@ export COMPOSE_PROJECT_NAME=${COMPOSE_PROJECT_NAME:-bowl-compose-test}
 export COMPOSE_FILE=$PWD/docker-compose.yml
 images_env=$(mktemp)
 logs=${BOWL_COMPOSE_LOGS:-/tmp/$COMPOSE_PROJECT_NAME.log}
-engine_started=false
 
 teardown() {
   local rc=$?
@@ -36,15 +35,10 @@ teardown() {
     fi
   fi
   rm -f "$images_env"
-  if $engine_started; then deploy/engine.sh stop; fi
   exit "$rc"
 }
 trap teardown EXIT
 
-if ! docker info >/dev/null 2>&1; then
-  deploy/engine.sh start
-  engine_started=true
-fi
 deploy/images.sh "$images_env"
 set -a
 # shellcheck disable=SC1090

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# deploy/engine.sh start|stop: a Docker engine for the image builds and container tests.
+# deploy/engine.sh start|stop|with CMD...: a Docker engine for the image builds and container tests.
 #   start: does nothing if `docker info` already answers; else installs Debian's docker.io when
 #          dockerd is missing and starts dockerd in the background, remembering its pid. Storage:
 #          overlay2 where an overlay mount works, else vfs (slow: every layer is a full copy);
 #          BOWL_DOCKER_STORAGE_DRIVER overrides.
 #   stop:  stops only an engine that `start` started (its pid file); a running one is left alone.
+#   with CMD...: runs CMD with an engine, and stops the engine afterwards if it was not running.
 set -euo pipefail
 
 PIDFILE=${BOWL_DOCKERD_PIDFILE:-/tmp/bowl-dockerd.pid}
@@ -69,11 +70,27 @@ stop() {
   rm -f "$PIDFILE"
 }
 
+with() {
+  local rc=0
+  if answers; then
+    "$@"
+    return
+  fi
+  start
+  "$@" || rc=$?
+  stop
+  return "$rc"
+}
+
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
+  with)
+    shift
+    with "$@"
+    ;;
   *)
-    echo "usage: $0 start|stop" >&2
+    echo "usage: $0 start|stop|with CMD..." >&2
     exit 2
     ;;
 esac

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# deploy/images.sh [ENV_FILE]: makes every image the fleet needs exist locally, then writes their
-# names to ENV_FILE (default deploy/images.env) as BOWL_*_IMAGE=... lines to source.
+# deploy/images.sh [--bases] [ENV_FILE]: makes every image the fleet needs exist locally, then
+# writes their names to ENV_FILE (default deploy/images.env) as BOWL_*_IMAGE=... lines to source.
+# --bases: the base images only, not the app image.
 #
 # Each base image comes from a variable whose default is the official image:
 #   BOWL_NODE_IMAGE (node:20-bookworm-slim), BOWL_POSTGRES_IMAGE (postgres:16-alpine),
@@ -15,6 +16,11 @@ set -euo pipefail
 shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
 
+build_app=true
+if [ "${1:-}" = --bases ]; then
+  build_app=false
+  shift
+fi
 ENV_FILE=${1:-deploy/images.env}
 STANDIN=${BOWL_STANDIN_PREFIX:-bowl-standin}
 DEBIAN_STANDIN=$STANDIN/debian:bookworm
@@ -117,7 +123,7 @@ node=$(resolve BOWL_NODE_IMAGE node:20-bookworm-slim node)
 postgres=$(resolve BOWL_POSTGRES_IMAGE postgres:16-alpine postgres)
 redis=$(resolve BOWL_REDIS_IMAGE redis:7-alpine redis)
 nginx=$(resolve BOWL_NGINX_IMAGE nginx:1.27-alpine nginx)
-build_app "$node"
+if $build_app; then build_app "$node"; fi
 cat >"$ENV_FILE" <<EOF
 BOWL_NODE_IMAGE=$node
 BOWL_POSTGRES_IMAGE=$postgres
