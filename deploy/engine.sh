@@ -4,7 +4,8 @@
 #          dockerd is missing and starts dockerd in the background, remembering its pid. Storage:
 #          overlay2 where an overlay mount works, else vfs (slow: every layer is a full copy);
 #          BOWL_DOCKER_STORAGE_DRIVER overrides.
-#   stop:  stops only an engine that `start` started (its pid file); a running one is left alone.
+#   stop:  stops only an engine that `start` started (its pid file, BOWL_DOCKERD_PIDFILE); one
+#          that was running before is left alone.
 #   with CMD...: runs CMD with an engine, and stops the engine afterwards if it was not running.
 set -euo pipefail
 
@@ -31,10 +32,10 @@ start() {
     echo "engine: already running"
     return
   fi
-  if ! command -v dockerd >/dev/null; then
-    echo "engine: installing docker.io (apt)"
+  if ! command -v dockerd >/dev/null || ! command -v docker-compose >/dev/null; then
+    echo "engine: installing docker.io and docker-compose (apt)"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io docker-compose >/dev/null
   fi
   local driver=${BOWL_DOCKER_STORAGE_DRIVER:-}
   if [ -z "$driver" ]; then
@@ -60,7 +61,8 @@ stop() {
   [ -f "$PIDFILE" ] || return 0
   local pid
   pid=$(cat "$PIDFILE")
-  if kill "$pid" 2>/dev/null; then
+  # A pid file left by an earlier run may name another process by now.
+  if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dockerd ] && kill "$pid"; then
     for _ in $(seq 1 60); do
       kill -0 "$pid" 2>/dev/null || break
       sleep 0.5
@@ -76,6 +78,7 @@ with() {
     "$@"
     return
   fi
+  PIDFILE=$(mktemp) # this run's own: stop only the engine started here
   start
   "$@" || rc=$?
   stop

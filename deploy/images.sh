@@ -52,6 +52,11 @@ debian_standin() {
   local root start
   root=$(mktemp -d)
   start=$(date +%s)
+  if ! command -v debootstrap >/dev/null; then
+    log "installing debootstrap (apt)"
+    quietly apt-get update
+    quietly apt-get install -y debootstrap
+  fi
   log "debootstrap bookworm from $DEBIAN_MIRROR"
   quietly debootstrap --variant=minbase bookworm "$root" "$DEBIAN_MIRROR"
   rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
