@@ -59,6 +59,16 @@ export class Environment {
   @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
 
+  /**
+   * The nodes of a Redis Cluster to start from, instead of REDIS_URL: `host:port` (or redis:// URLs),
+   * comma-separated. Notices and the socket.io adapter then use sharded pub/sub.
+   */
+  @IsOptional()
+  @Matches(/^(rediss?:\/\/)?[\w.-]+:\d+(,\s*(rediss?:\/\/)?[\w.-]+:\d+)*$/, {
+    message: 'REDIS_CLUSTER_NODES must be host:port[,host:port…]',
+  })
+  REDIS_CLUSTER_NODES?: string;
+
   @IsOptional()
   @IsString()
   @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
@@ -165,6 +175,16 @@ export class Environment {
   MAX_QUEUED_PER_SENDER = 2_500;
 
   /**
+   * Sockets one user may have open at once, fleet-wide; one more is refused at the handshake
+   * (connect_error "too many connections").
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
+  MAX_SOCKETS_PER_USER = 10;
+
+  /**
    * Messages a socket may have been sent without acknowledging them yet; delivery to it pauses
    * there, so a client that never reads holds a bounded amount of memory.
    */
@@ -233,6 +253,7 @@ export function loadEnvironment(env: NodeJS.ProcessEnv): Environment {
   const known = Object.keys(new Environment()).concat(
     REQUIRED_IN_PRODUCTION,
     'REDIS_URL',
+    'REDIS_CLUSTER_NODES',
     'METRICS_TOKEN',
   );
   const given = Object.fromEntries(
@@ -241,6 +262,9 @@ export function loadEnvironment(env: NodeJS.ProcessEnv): Environment {
   const config = plainToInstance(Environment, given);
   const errors = validateSync(config, { whitelist: true });
   if (errors.length) throw new ConfigError(`invalid configuration: ${validationMessage(errors)}`);
+  if (config.REDIS_URL && config.REDIS_CLUSTER_NODES) {
+    throw new ConfigError('set REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a cluster), not both');
+  }
   if (config.NODE_ENV === 'production') {
     const missing = REQUIRED_IN_PRODUCTION.find((name) => !config[name]);
     if (missing) throw new ConfigError(`${missing} is required when NODE_ENV=production`);

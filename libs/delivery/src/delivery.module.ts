@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@app/common';
-import { createRedisClient, REDIS } from '@app/database';
+import { createRedisClient, REDIS, REDIS_TARGET, RedisClient, RedisTarget } from '@app/database';
 import { MessagesRepository } from './messages.repository';
 import { MailBus, MemoryMailBus, RedisMailBus } from './pump/mail-bus';
 import { PumpHub } from './pump/pump-hub';
@@ -16,10 +15,14 @@ import { SendService } from './send/send.service';
   providers: [
     {
       provide: MailBus,
-      inject: [REDIS, APP_CONFIG],
-      useFactory: async (redis: Redis | null, config: AppConfig): Promise<MailBus> => {
-        if (!redis || !config.REDIS_URL) return new MemoryMailBus();
-        const subscriber = createRedisClient(config.REDIS_URL, 'mail-sub');
+      inject: [REDIS, REDIS_TARGET, APP_CONFIG],
+      useFactory: async (
+        redis: RedisClient | null,
+        target: RedisTarget | null,
+        config: AppConfig,
+      ): Promise<MailBus> => {
+        if (!redis || !target) return new MemoryMailBus();
+        const subscriber = createRedisClient(target, 'mail-sub', { subscriber: true });
         await subscriber.connect();
         return new RedisMailBus(redis, subscriber, config.REDIS_KEY_PREFIX);
       },

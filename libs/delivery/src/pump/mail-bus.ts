@@ -1,7 +1,6 @@
 import { Logger } from '@nestjs/common';
-import type { Cluster, Redis } from 'ioredis';
 import { guard } from '@app/common';
-import { closeRedisClient } from '@app/database';
+import { closeRedisClient, RedisClient } from '@app/database';
 import { decodeNotice, encodeNotice, QueuedDelivery } from '../wire';
 
 export type NoticeHandler = (userId: string, delivery: QueuedDelivery) => void;
@@ -68,8 +67,8 @@ export class RedisMailBus extends MailBus {
   private wasDown = false;
 
   constructor(
-    private readonly publisher: Redis | Cluster,
-    private readonly subscriber: Redis | Cluster,
+    private readonly publisher: RedisClient,
+    private readonly subscriber: RedisClient,
     keyPrefix: string,
   ) {
     super();
@@ -109,16 +108,13 @@ export class RedisMailBus extends MailBus {
   }
 
   async publish(recipients: [string, number][], d: Omit<QueuedDelivery, 'seq'>): Promise<void> {
-    if (recipients.length === 1) {
-      const [[userId, seq]] = recipients;
-      await this.publisher.spublish(this.channel(userId), encodeNotice(seq, d));
-      return;
-    }
-    const pipeline = this.publisher.pipeline(); // a group message's notices in one write
-    for (const [userId, seq] of recipients) {
-      pipeline.spublish(this.channel(userId), encodeNotice(seq, d));
-    }
-    await pipeline.exec();
+    // One command per recipient, all written at once (no MULTI or pipeline: on a cluster the
+    // channels live on different shards).
+    await Promise.all(
+      recipients.map(([userId, seq]) =>
+        this.publisher.spublish(this.channel(userId), encodeNotice(seq, d)),
+      ),
+    );
   }
 
   async close(): Promise<void> {
