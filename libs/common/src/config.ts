@@ -222,6 +222,15 @@ export class Environment {
   @Max(100_000)
   MAX_PENDING_GROUP_INVITATIONS = 100;
 
+  /**
+   * How a stored message's notice reaches the instance holding its recipient: `per-user` (a
+   * sharded pub/sub channel per user, heard only by the instances holding that user's sockets) or
+   * `broadcast` (one channel every instance hears; the classic design, kept to measure against;
+   * one Redis only).
+   */
+  @IsIn(['per-user', 'broadcast'])
+  NOTICE_ROUTING: 'per-user' | 'broadcast' = 'per-user';
+
   /** Prefix of every Redis key and channel Bowl uses, so several deployments can share a Redis. */
   @Matches(/^[\w:.-]{1,64}$/, { message: 'REDIS_KEY_PREFIX must be 1-64 of [A-Za-z0-9_:.-]' })
   REDIS_KEY_PREFIX = 'bowl:';
@@ -264,6 +273,9 @@ export function loadEnvironment(env: NodeJS.ProcessEnv): Environment {
   if (errors.length) throw new ConfigError(`invalid configuration: ${validationMessage(errors)}`);
   if (config.REDIS_URL && config.REDIS_CLUSTER_NODES) {
     throw new ConfigError('set REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a cluster), not both');
+  }
+  if (config.REDIS_CLUSTER_NODES && config.NOTICE_ROUTING === 'broadcast') {
+    throw new ConfigError('NOTICE_ROUTING=broadcast needs one Redis (REDIS_URL), not a cluster');
   }
   if (config.NODE_ENV === 'production') {
     const missing = REQUIRED_IN_PRODUCTION.find((name) => !config[name]);

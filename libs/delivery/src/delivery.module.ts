@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@app/common';
 import { createRedisClient, REDIS, REDIS_TARGET, RedisClient, RedisTarget } from '@app/database';
 import { MessagesRepository } from './messages.repository';
-import { MailBus, MemoryMailBus, RedisMailBus } from './pump/mail-bus';
+import { BroadcastMailBus, MailBus, MemoryMailBus, RedisMailBus } from './pump/mail-bus';
 import { PumpHub } from './pump/pump-hub';
 import { RetentionService } from './retention/retention.service';
 import { SendService } from './send/send.service';
@@ -24,6 +24,11 @@ import { SendService } from './send/send.service';
         if (!redis || !target) return new MemoryMailBus();
         const subscriber = createRedisClient(target, 'mail-sub', { subscriber: true });
         await subscriber.connect();
+        if (config.NOTICE_ROUTING === 'broadcast') {
+          const bus = new BroadcastMailBus(redis, subscriber, config.REDIS_KEY_PREFIX);
+          await bus.start();
+          return bus;
+        }
         return new RedisMailBus(redis, subscriber, config.REDIS_KEY_PREFIX);
       },
     },
