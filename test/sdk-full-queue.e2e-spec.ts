@@ -1,17 +1,8 @@
 import { Client } from 'pg';
-import {
-  createGroupKey,
-  decryptGroupMessage,
-  encryptGroupMessage,
-  RecipientQueueFullError,
-  wrapGroupKey,
-} from '@app/sdk';
-import { createTestDatabase, TestDatabase } from './support/database';
+import { decryptGroupMessage, encryptGroupMessage, RecipientQueueFullError } from '@app/sdk';
 import { waitUntil } from './support/expect';
 import { connectRecording } from './support/fleet';
-import { GatewayProcess, startGateway } from './support/gateway-process';
-import { SdkPeople, send, text } from './support/sdk-people';
-import { TEST_JWT_SECRET } from './support/test-app';
+import { sdkGateway, send, text } from './support/sdk-people';
 
 /**
  * The SDK when a recipient's queue is full, against a gateway process that queues at most one
@@ -19,48 +10,29 @@ import { TEST_JWT_SECRET } from './support/test-app';
  * is skipped and told with messagesDropped, which the SDK hands to the app and acknowledges.
  */
 describe('SDK against a gateway with a full queue', () => {
-  let db: TestDatabase;
-  let gateway: GatewayProcess;
-  let sql: Client;
-  const people = new SdkPeople(() => gateway.url);
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    gateway = await startGateway({
-      DATABASE_URL: db.url,
-      JWT_SECRET: TEST_JWT_SECRET,
-      MAX_QUEUED_MESSAGES: '1',
-    });
-    sql = new Client({ connectionString: db.url });
-    await sql.connect();
-  });
-  afterAll(async () => {
-    people.closeAll();
-    await sql?.end();
-    await gateway?.stop();
-    await db?.drop();
-  });
+  const t = sdkGateway({ MAX_QUEUED_MESSAGES: '1' });
+  const people = t.people;
 
   /** The count of group messages skipped for a user that they have not acknowledged yet. */
   async function droppedFor(email: string): Promise<number> {
-    const { rows } = await sql.query<{ dropped: number }>(
-      'SELECT m.dropped FROM mailboxes m JOIN users u ON u.id = m.user_id WHERE u.email = $1',
-      [email],
-    );
-    return rows[0].dropped;
+    const sql = new Client({ connectionString: t.db.url });
+    await sql.connect();
+    try {
+      const { rows } = await sql.query<{ dropped: number }>(
+        'SELECT m.dropped FROM mailboxes m JOIN users u ON u.id = m.user_id WHERE u.email = $1',
+        [email],
+      );
+      return rows[0].dropped;
+    } finally {
+      await sql.end();
+    }
   }
 
   it('refuses a 1:1 message, hands messagesDropped to the app and acknowledges it', async () => {
     const { alice, bob, bobKey } = await people.contacts();
-    const groupKey = await createGroupKey();
-    const { groupId } = await alice.client.request('createGroup', {
-      name: 'Full house',
-      encryptedGroupKey: await wrapGroupKey(groupKey, alice.keys.publicKey),
-    });
-    await alice.client.request('sendGroupRequest', {
-      groupId,
+    const { groupId, groupKey } = await people.groupInviting(alice, 'Full house', {
       email: bob.email,
-      encryptedGroupKey: await wrapGroupKey(groupKey, bobKey),
+      key: bobKey,
     });
     await bob.client.request('acceptGroupRequest', { groupId });
     bob.client.close();
@@ -83,7 +55,7 @@ describe('SDK against a gateway with a full queue', () => {
     });
 
     // A client that does not acknowledge it is told again on its next connection.
-    const raw = await connectRecording(gateway.url, bob.token, { ackMessages: false });
+    const raw = await connectRecording(t.gateway.url, bob.token, { ackMessages: false });
     await raw.waitFor('groupChatMessage');
     raw.close();
     expect([raw.all('messagesDropped'), await droppedFor(bob.email)]).toEqual([[{ count: 1 }], 1]);

@@ -1,9 +1,6 @@
 import { decryptMessage, SessionEndedError } from '@app/sdk';
-import { createTestDatabase, TestDatabase } from './support/database';
 import { sleep, waitUntil } from './support/expect';
-import { GatewayProcess, startGateway } from './support/gateway-process';
-import { nextStatus, SdkPeople, send, text } from './support/sdk-people';
-import { TEST_JWT_SECRET } from './support/test-app';
+import { nextStatus, sdkGateway, send, text } from './support/sdk-people';
 
 /**
  * The SDK's token handling against a gateway process whose access tokens live 4 seconds: the
@@ -19,23 +16,7 @@ import { TEST_JWT_SECRET } from './support/test-app';
 const TOKEN_SECONDS = 4;
 
 describe('SDK tokens against a gateway with short-lived access tokens', () => {
-  let db: TestDatabase;
-  let gateway: GatewayProcess;
-  const people = new SdkPeople(() => gateway.url);
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    gateway = await startGateway({
-      DATABASE_URL: db.url,
-      JWT_SECRET: TEST_JWT_SECRET,
-      JWT_TTL: String(TOKEN_SECONDS),
-    });
-  });
-  afterAll(async () => {
-    people.closeAll();
-    await gateway?.stop();
-    await db?.drop();
-  });
+  const { people } = sdkGateway({ JWT_TTL: String(TOKEN_SECONDS) });
 
   it('refreshes before expiry and renews the socket, which outlives the first token', async () => {
     const refreshes: string[] = [];

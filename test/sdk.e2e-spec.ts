@@ -10,19 +10,16 @@ import {
   ValidationError,
 } from '@app/sdk';
 import { postJson } from './support/clients';
-import { createTestDatabase, TestDatabase } from './support/database';
 import { waitUntil } from './support/expect';
-import { GatewayProcess, startGateway } from './support/gateway-process';
 import {
   chatMessage,
   cutNetwork,
   nextStatus,
   PASSWORD,
-  SdkPeople,
+  sdkGateway,
   send,
   text,
 } from './support/sdk-people';
-import { TEST_JWT_SECRET } from './support/test-app';
 
 /**
  * The SDK's BowlClient against the built gateway (a real process) on PostgreSQL, over real
@@ -64,25 +61,8 @@ function interceptEmit(
 const CONTACT_REQUESTS_PER_HOUR = 3;
 
 describe('SDK BowlClient against the gateway', () => {
-  let db: TestDatabase;
-  let gateway: GatewayProcess;
-  let env: Record<string, string>;
-  const people = new SdkPeople(() => gateway.url);
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    env = {
-      DATABASE_URL: db.url,
-      JWT_SECRET: TEST_JWT_SECRET,
-      RATE_LIMIT_CONTACT_REQUESTS: `${CONTACT_REQUESTS_PER_HOUR}/1h`,
-    };
-    gateway = await startGateway(env);
-  });
-  afterAll(async () => {
-    people.closeAll();
-    await gateway?.stop();
-    await db?.drop();
-  });
+  const t = sdkGateway({ RATE_LIMIT_CONTACT_REQUESTS: `${CONTACT_REQUESTS_PER_HOUR}/1h` });
+  const people = t.people;
 
   it('acknowledges only after the handler resolved: unfinished messages come again', async () => {
     const { alice, bob, bobKey } = await people.contacts();
@@ -225,7 +205,7 @@ describe('SDK BowlClient against the gateway', () => {
     alice.client.onStatus((s) =>
       statuses.push(s.state === 'ended' ? `ended: ${s.reason}` : s.state),
     );
-    await new AuthApi(gateway.url).logout(alice.session.refreshToken!);
+    await new AuthApi(t.gateway.url).logout(alice.session.refreshToken!);
     await waitUntil(() => alice.client.state === 'ended', 'the session to end');
     await expect(send(alice, bob.email, bobKey, 'too late')).rejects.toEqual(
       new SessionEndedError('logged out'),
@@ -244,7 +224,7 @@ describe('SDK BowlClient against the gateway', () => {
     await alice.client.connect();
     const ended = nextStatus(alice.client, 'ended');
     const change = await postJson(
-      gateway.url,
+      t.gateway.url,
       '/auth/password',
       { currentPassword: PASSWORD, newPassword: 'a brand new secret' },
       { authorization: `Bearer ${alice.token}` },
@@ -274,13 +254,13 @@ describe('SDK BowlClient against the gateway', () => {
     await waitUntil(() => withheld !== undefined, 'the first message to be stored');
 
     const offline = nextStatus(alice.client, 'offline');
-    await gateway.stop();
+    const restarted = t.restart();
     await offline;
     const second = alice.client.request(
       'contactChatMessage',
       await chatMessage(bob.email, bobKey, 'while the gateway was down'),
     );
-    gateway = await startGateway(env, { port: gateway.port });
+    await restarted;
     const [firstAck, secondAck] = await Promise.all([first, second]);
 
     // The resend got back the id the server gave the first attempt: stored once.

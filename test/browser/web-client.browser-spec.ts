@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
-import { createGroupKey, importPublicKey, wrapGroupKey } from '@app/sdk';
+import { importPublicKey } from '@app/sdk';
 import { createTestDatabase, TestDatabase } from '../support/database';
 import { GatewayProcess, startGateway } from '../support/gateway-process';
 import { waitUntil } from '../support/expect';
@@ -262,15 +262,9 @@ describe('web client in Chromium', () => {
     const { contactData } = await carol.client.request('sendContactRequest', { email: bob.email });
     await bob.page.getByRole('button', { name: `Accept ${carol.email}` }).click();
     await sidebar(bob.page).getByRole('button', { name: 'Carol (online)' }).waitFor();
-    const groupKey = await createGroupKey();
-    const { groupId } = await carol.client.request('createGroup', {
-      name: 'Tea club',
-      encryptedGroupKey: await wrapGroupKey(groupKey, carol.keys.publicKey),
-    });
-    await carol.client.request('sendGroupRequest', {
-      groupId,
+    const { groupId } = await people.groupInviting(carol, 'Tea club', {
       email: bob.email,
-      encryptedGroupKey: await wrapGroupKey(groupKey, await importPublicKey(contactData.publicKey)),
+      key: await importPublicKey(contactData.publicKey),
     });
     await bob.page.getByText('Invitation to Tea club').waitFor();
 

@@ -2,6 +2,7 @@ import { io, Socket } from 'socket.io-client';
 import {
   BowlClient,
   BowlClientOptions,
+  createGroupKey,
   encryptMessage,
   exportPublicKey,
   generateKeyPair,
@@ -9,9 +10,13 @@ import {
   Session,
   SocketFactory,
   SocketLike,
+  wrapGroupKey,
 } from '@app/sdk';
 import { uniqueEmail } from './clients';
+import { createTestDatabase, TestDatabase } from './database';
 import { connectRecording } from './fleet';
+import { GatewayProcess, startGateway } from './gateway-process';
+import { TEST_JWT_SECRET } from './test-app';
 
 /** People using the SDK's BowlClient against a gateway process, over real sockets. */
 
@@ -107,6 +112,21 @@ export class SdkPeople {
     };
   }
 
+  /** A new group of `admin`'s, and an invitation to it for one of their contacts. */
+  async groupInviting(admin: SdkUser, name: string, invitee: { email: string; key: CryptoKey }) {
+    const groupKey = await createGroupKey();
+    const { groupId } = await admin.client.request('createGroup', {
+      name,
+      encryptedGroupKey: await wrapGroupKey(groupKey, admin.keys.publicKey),
+    });
+    await admin.client.request('sendGroupRequest', {
+      groupId,
+      email: invitee.email,
+      encryptedGroupKey: await wrapGroupKey(groupKey, invitee.key),
+    });
+    return { groupId, groupKey };
+  }
+
   closeAll(): void {
     this.clients.forEach((c) => c.close());
   }
@@ -141,4 +161,46 @@ export function nextStatus(client: BowlClient, state: string): Promise<void> {
       resolve();
     });
   });
+}
+
+export interface SdkGateway {
+  readonly db: TestDatabase;
+  readonly gateway: GatewayProcess;
+  readonly people: SdkPeople;
+  /** Stops the gateway and starts it again, on the same port with the same environment. */
+  restart(): Promise<void>;
+}
+
+/**
+ * For one test file: a gateway process on a fresh database (with `env` added to its
+ * environment), started before the tests and stopped after them with every SDK client.
+ */
+export function sdkGateway(env: Record<string, string> = {}): SdkGateway {
+  let db: TestDatabase;
+  let gateway: GatewayProcess;
+  let fullEnv: Record<string, string>;
+  const people = new SdkPeople(() => gateway.url);
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    fullEnv = { DATABASE_URL: db.url, JWT_SECRET: TEST_JWT_SECRET, ...env };
+    gateway = await startGateway(fullEnv);
+  });
+  afterAll(async () => {
+    people.closeAll();
+    await gateway?.stop();
+    await db?.drop();
+  });
+  return {
+    get db() {
+      return db;
+    },
+    get gateway() {
+      return gateway;
+    },
+    people,
+    restart: async () => {
+      await gateway.stop();
+      gateway = await startGateway(fullEnv, { port: gateway.port });
+    },
+  };
 }
