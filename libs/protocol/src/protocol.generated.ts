@@ -339,4 +339,4 @@ export interface ServerEvents {
 }
 
 /** Server → client events that the client acknowledges once it holds them. */
-export type AcknowledgedServerEvent = 'contactChatMessage' | 'groupChatMessage';
+export type AcknowledgedServerEvent = 'contactChatMessage' | 'groupChatMessage' | 'messagesDropped';
