@@ -82,22 +82,25 @@ DECLARE
   v_stored BOOLEAN[];  -- per message: inserted by this call
 BEGIN
   -- 1. Who may send what: resends, contacts, memberships.
+  -- (Subqueries in the select list, and OFFSET 0 below, keep the planner from turning a lookup
+  -- per message into a join that scans a whole table.)
   SELECT array_agg(CASE
            WHEN i.client_id IS NOT NULL AND EXISTS (
              SELECT 1 FROM messages m WHERE m.sender_id = i.sender AND m.client_message_id = i.client_id)
              THEN 'duplicate'
-           WHEN i.to_email IS NOT NULL AND c.contact_id IS NULL THEN 'not_contact'
+           WHEN i.to_email IS NOT NULL AND i.to_id IS NULL THEN 'not_contact'
            WHEN i.group_id IS NOT NULL AND NOT EXISTS (
              SELECT 1 FROM group_members me WHERE me.group_id = i.group_id AND me.user_id = i.sender)
              THEN 'not_member'
          END ORDER BY i.n),
-         array_agg(c.contact_id ORDER BY i.n)
+         array_agg(i.to_id ORDER BY i.n)
     INTO v_outcome, v_to_ids
-    FROM unnest(p_senders, p_tos, p_groups, p_client_ids) WITH ORDINALITY AS i(sender, to_email, group_id, client_id, n)
-    LEFT JOIN LATERAL (
-      SELECT ct.contact_id FROM users u JOIN contacts ct ON ct.user_id = i.sender AND ct.contact_id = u.id
-       WHERE u.email = i.to_email
-    ) c ON true;
+    FROM (
+      SELECT a.*, (SELECT ct.contact_id FROM users u JOIN contacts ct ON ct.contact_id = u.id
+                    WHERE u.email = a.to_email AND ct.user_id = a.sender) AS to_id
+        FROM unnest(p_senders, p_tos, p_groups, p_client_ids) WITH ORDINALITY AS a(sender, to_email, group_id, client_id, n)
+      OFFSET 0
+    ) i;
 
   -- 2. Every recipient of the messages to store.
   SELECT array_agg(x.n ORDER BY x.n, x.recipient), array_agg(x.sender ORDER BY x.n, x.recipient),
@@ -112,6 +115,7 @@ BEGIN
         FROM generate_subscripts(p_ids, 1) AS t(n)
         CROSS JOIN LATERAL (
           SELECT g.user_id FROM group_members g WHERE g.group_id = p_groups[t.n] AND g.user_id <> p_senders[t.n]
+          OFFSET 0
         ) gm
        WHERE v_outcome[t.n] IS NULL AND p_groups[t.n] IS NOT NULL
     ) x;
@@ -207,6 +211,7 @@ BEGIN
       SELECT m.id, m.sent_at FROM messages m
        WHERE (v_outcome[t.n] = 'duplicate' OR (v_outcome[t.n] IS NULL AND NOT v_stored[t.n]))
          AND m.sender_id = p_senders[t.n] AND m.client_message_id = p_client_ids[t.n]
+      OFFSET 0
     ) dup ON true
    ORDER BY t.n;
 END;
