@@ -11,8 +11,8 @@ export type Email = string;
 export type GroupId = string;
 
 /**
- * The sender's date, `DD/MM/YYYY` or `DD/MM/YY`; must be a real calendar date (no 31/02). Relayed
- * as given.
+ * The sender's date, `DD/MM/YYYY` or `DD/MM/YY`, day and month also unpadded (`1/9/2023`); must be
+ * a real calendar date (no 31/02). Relayed as given.
  */
 export type ChatDate = string;
 
