@@ -7,6 +7,7 @@ import {
   LOG_LEVELS,
   LogLevel,
 } from '@app/common';
+import { DesktopPaths } from '@app/desktop';
 import { AppModule } from './app.module';
 import { BowlIoAdapter } from './bowl-io.adapter';
 import { allowedOrigins, hardenHttp } from './http-hardening';
@@ -44,6 +45,7 @@ export async function configureApp(
     allowedOrigins: allowedOrigins(config.CORS_ORIGINS),
     redisUrl: config.REDIS_URL,
     redisKeyPrefix: config.REDIS_KEY_PREFIX,
+    pathAlias: config.DESKTOP_COMPAT ? new DesktopPaths(config.DESKTOP_COMPAT_PREFIX) : undefined,
   });
   await io.connect();
   app.useWebSocketAdapter(io);

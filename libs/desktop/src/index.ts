@@ -1,0 +1,4 @@
+export * from './desktop.dialect';
+export * from './desktop.module';
+export * from './envelope';
+export * from './paths';
