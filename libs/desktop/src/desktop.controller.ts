@@ -10,9 +10,9 @@ import {
   Query,
   UseFilters,
 } from '@nestjs/common';
+import { GroupDetailsDto } from '@app/groups';
 import { DesktopExceptionFilter } from './desktop-exception.filter';
 import {
-  DesktopGroupDto,
   DesktopLogInDto,
   DesktopSignUpDto,
   DesktopUserQueryDto,
@@ -62,7 +62,7 @@ export class DesktopController {
   @HttpCode(200)
   createGroup(
     @Headers('authorization') authorization: string | undefined,
-    @Body() dto: DesktopGroupDto,
+    @Body() dto: GroupDetailsDto,
   ) {
     return this.desktop.createGroup(authorization, dto);
   }

@@ -1,22 +1,10 @@
-import { Allow, IsOptional, IsString, MaxLength } from 'class-validator';
-import { IsNewPassword } from '@app/auth';
-import { IsBase64Text, IsDisplayName, IsNormalizedEmail } from '@app/common';
-
-/** A public key as the desktop sends it: base64 of a DER SubjectPublicKeyInfo. */
-const IsPublicKey = () => IsBase64Text(4096);
+import { Allow, IsOptional } from 'class-validator';
+import { IsPublicKeyText, LoginDto, NewAccountDto } from '@app/auth';
+import { IsDisplayName, IsNormalizedEmail } from '@app/common';
 
 /** POST <prefix>/signup. */
-export class DesktopSignUpDto {
-  @IsDisplayName()
-  name: string;
-
-  @IsNormalizedEmail()
-  email: string;
-
-  @IsNewPassword()
-  password: string;
-
-  @IsPublicKey()
+export class DesktopSignUpDto extends NewAccountDto {
+  @IsPublicKeyText()
   public_key: string;
 }
 
@@ -24,14 +12,7 @@ export class DesktopSignUpDto {
  * POST <prefix>/login. The desktop sends its whole local user record along (id, name, publicKey,
  * personId, privateKey): accepted so that the login works, and never read, kept or logged.
  */
-export class DesktopLogInDto {
-  @IsNormalizedEmail()
-  email: string;
-
-  @IsString({ message: 'password must be a string' })
-  @MaxLength(1024, { message: 'password must be at most 1024 characters' })
-  password: string;
-
+export class DesktopLogInDto extends LoginDto {
   @Allow() id?: unknown;
   @Allow() name?: unknown;
   @Allow() publicKey?: unknown;
@@ -46,7 +27,7 @@ export class DesktopUserUpdateDto {
   name?: string;
 
   @IsOptional()
-  @IsPublicKey()
+  @IsPublicKeyText()
   public_key?: string;
 }
 
@@ -54,15 +35,4 @@ export class DesktopUserUpdateDto {
 export class DesktopUserQueryDto {
   @IsNormalizedEmail()
   email: string;
-}
-
-/** POST <prefix>/groupChat: the group key stays with the desktop. */
-export class DesktopGroupDto {
-  @IsDisplayName()
-  name: string;
-
-  @IsOptional()
-  @IsString({ message: 'description must be a string' })
-  @MaxLength(512, { message: 'description must be at most 512 characters' })
-  description?: string;
 }

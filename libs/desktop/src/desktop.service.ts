@@ -2,14 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AuthService, InvalidPublicKeyError, publicKeyProblem, UsersRepository } from '@app/auth';
 import { APP_CONFIG, AppConfig, durationMs, UnauthorizedError } from '@app/common';
 import { UserNotFoundError } from '@app/contacts';
-import { GroupsService } from '@app/groups';
+import { GroupDetailsDto, GroupsService } from '@app/groups';
 import { ipLimitKey, RateLimiter } from '@app/limits';
-import {
-  DesktopGroupDto,
-  DesktopLogInDto,
-  DesktopSignUpDto,
-  DesktopUserUpdateDto,
-} from './desktop.dto';
+import { DesktopLogInDto, DesktopSignUpDto, DesktopUserUpdateDto } from './desktop.dto';
 
 /**
  * The access token of a desktop request: its `Authorization` header holds the bare token (the
@@ -73,7 +68,7 @@ export class DesktopService {
   /** A group whose key only its creator's desktop holds; the creator is its admin. */
   async createGroup(
     authorization: string | undefined,
-    dto: DesktopGroupDto,
+    dto: GroupDetailsDto,
   ): Promise<{ groupId: string; name: string; description: string }> {
     const { user } = await this.auth.authenticate(bareToken(authorization));
     const description = dto.description ?? '';

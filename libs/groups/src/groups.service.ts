@@ -4,7 +4,7 @@ import { AuthUser, UsersRepository } from '@app/auth';
 import { APP_CONFIG, AppConfig, Notifier } from '@app/common';
 import { ContactsService } from '@app/contacts';
 import { PresenceService } from '@app/presence';
-import { CreateGroupDto, SendGroupRequestDto } from './dto/groups.dto';
+import { GroupDetailsDto, SendGroupRequestDto } from './dto/groups.dto';
 import {
   AlreadyGroupAdminError,
   AlreadyGroupMemberError,
@@ -48,7 +48,7 @@ export class GroupsService {
    */
   async create(
     caller: AuthUser,
-    group: Omit<CreateGroupDto, 'encryptedGroupKey'> & { encryptedGroupKey?: string },
+    group: GroupDetailsDto & { encryptedGroupKey?: string },
   ): Promise<{ groupId: string }> {
     const groupId = randomBytes(12).toString('hex');
     const max = this.config.MAX_GROUPS_PER_USER;
