@@ -221,7 +221,10 @@ export interface CreateGroupAck {
 
 export interface AcceptGroupRequestAck {
   status: 'OK';
-  /** Every member of the group, the caller included. */
+  /**
+   * Every member of the group, the caller included (a Bowl Desktop socket gets them without the
+   * caller).
+   */
   members: GroupMember[];
 }
 
