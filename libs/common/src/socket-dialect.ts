@@ -13,8 +13,6 @@ export interface Handshake {
  * shared object per dialect: nothing is made per socket.
  */
 export interface SocketDialect {
-  /** For logs. */
-  readonly name: string;
   /** The access token as this kind of client presents it; undefined when it presents none so. */
   tokenOf(handshake: Handshake): unknown;
   /**
@@ -30,7 +28,6 @@ export interface SocketDialect {
 
 /** Bowl's own protocol (docs/asyncapi.yaml): the token in `auth.token`, messages acknowledged. */
 export const BOWL_DIALECT: SocketDialect = {
-  name: 'bowl',
   tokenOf: (handshake) => handshake.auth?.token,
   acknowledgesDeliveries: true,
   chatPayload: (json) => json,

@@ -15,7 +15,6 @@ function membersWithout(result: object, email: string): object {
  * router reads for every client.
  */
 export const DESKTOP_DIALECT: SocketDialect = {
-  name: 'desktop',
   tokenOf: (handshake) => handshake.headers.token,
   acknowledgesDeliveries: false,
   chatPayload: (json) => JSON.stringify(json),

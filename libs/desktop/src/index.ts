@@ -1,4 +1,3 @@
 export * from './desktop.dialect';
 export * from './desktop.module';
-export * from './envelope';
 export * from './paths';
