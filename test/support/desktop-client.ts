@@ -76,9 +76,10 @@ export function decryptSym(key: string, ciphertext: string): string {
 
 /** A date and time as the desktop writes them: `D/M/YYYY` unpadded, `HH:MM` padded. */
 export function desktopTimestamp(when: Date): { date: string; time: string } {
+  const twoDigits = (n: number) => String(n).padStart(2, '0');
   return {
     date: `${when.getDate()}/${when.getMonth() + 1}/${when.getFullYear()}`,
-    time: `${String(when.getHours()).padStart(2, '0')}:${String(when.getMinutes()).padStart(2, '0')}`,
+    time: `${twoDigits(when.getHours())}:${twoDigits(when.getMinutes())}`,
   };
 }
 
@@ -144,7 +145,7 @@ export class DesktopApi {
 }
 
 export type DesktopSocket = RecordingSocket<Socket> & {
-  /** Emits `event` with the payload as a JSON string, as the desktop does; resolves with the ack. */
+  /** Emits `event` with the payload as a JSON string, as the desktop does; resolves to the ack. */
   send(event: string, payload: object): Promise<Ack>;
   /** The chat messages received so far as the desktop reads them (`JSON.parse` of the string). */
   messages(event: 'contactChatMessage' | 'groupChatMessage'): Record<string, unknown>[];

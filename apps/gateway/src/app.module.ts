@@ -35,7 +35,7 @@ export class AppModule {
           secret: config.JWT_SECRET,
           ttl: config.JWT_TTL,
           refreshTtl: config.REFRESH_TOKEN_TTL,
-          // A socket with `auth.token` speaks Bowl's protocol, one with a `token` header the desktop's.
+          // `auth.token`: Bowl's protocol; a `token` header: the desktop's (docs/desktop.md).
           socketDialects: config.DESKTOP_COMPAT ? [BOWL_DIALECT, DESKTOP_DIALECT] : [BOWL_DIALECT],
         }),
         LimitsModule,

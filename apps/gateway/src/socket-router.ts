@@ -36,9 +36,10 @@ interface Route {
 
 /**
  * Routes every socket's events to the handlers, through the one validation pipe and the one error
- * filter; the socket's dialect shapes the OK ack. It stands in for Nest's per-socket binding of gateway handlers, which builds an rxjs
- * pipeline per event per socket (the largest part of a connection's memory in the bench): here
- * each socket gets the same one listener, and a route is found per event in one shared map.
+ * filter; the socket's dialect shapes the OK ack. It stands in for Nest's per-socket binding of
+ * gateway handlers, which builds an rxjs pipeline per event per socket (the largest part of a
+ * connection's memory in the bench): here each socket gets the same one listener, and a route is
+ * found per event in one shared map.
  */
 @Injectable()
 export class SocketRouter implements OnModuleInit {

@@ -2,7 +2,7 @@ import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DesktopPaths } from './paths';
 
-/** A real HTTP server whose one listener echoes the URL it was given (as socket.io would see it). */
+/** A real HTTP server whose one listener echoes the URL it got (as socket.io would see it). */
 describe('DesktopPaths', () => {
   let server: Server;
   let base: string;

@@ -9,7 +9,7 @@ export const IsNewPassword = () =>
     Length(10, 1024, { message: '$property must be 10 to 1024 characters' }),
   );
 
-/** A public key as clients send it: base64 of a DER SubjectPublicKeyInfo (checked further later). */
+/** A public key as clients send it: base64 of a DER SubjectPublicKeyInfo (see publicKeyProblem). */
 export const IsPublicKeyText = () => IsBase64Text(4096);
 
 /** What every way of registering asks for, besides the public key. */
