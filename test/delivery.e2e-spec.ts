@@ -260,3 +260,53 @@ describe('a send is acknowledged only once it is stored', () => {
     }
   }, 60_000);
 });
+
+describe('fair queues over real sockets (MAX_QUEUED_MESSAGES=2)', () => {
+  let fleet: Fleet;
+  beforeAll(async () => {
+    fleet = await startFleet(2, { MAX_QUEUED_MESSAGES: '2', MAX_QUEUED_PER_SENDER: '2' });
+  }, 60_000);
+  afterAll(() => fleet?.stop());
+
+  it('skips a full member, delivers to the others, and tells the full one on connect', async () => {
+    const [a, b] = fleet.gateways.map((g) => g.url);
+    const [alice, bob, carol] = await Promise.all(
+      ['Alice', 'Bob', 'Carol'].map((name) => registerUser(a, { name, sharedKeys: true })),
+    );
+    const aliceSocket = await connectRecording(a, alice.token);
+    const bobSocket = await connectRecording(b, bob.token);
+    const carolSocket = await connectRecording(b, carol.token);
+    await makeContacts(aliceSocket.socket, bobSocket.socket, alice.email, bob.email);
+    await makeContacts(aliceSocket.socket, carolSocket.socket, alice.email, carol.email);
+    const groupId = await makeGroup(aliceSocket.socket, [
+      { email: bob.email, socket: bobSocket.socket },
+      { email: carol.email, socket: carolSocket.socket },
+    ]);
+    bobSocket.close(); // Bob's queue fills up while he is away
+    for (const n of [1, 2]) {
+      const ack = await emitAck(
+        aliceSocket.socket,
+        'contactChatMessage',
+        chatMessage(bob.email, `m${n}`),
+      );
+      expect(ack.status).toBe('OK');
+    }
+    expect(
+      await emitAck(aliceSocket.socket, 'contactChatMessage', chatMessage(bob.email, 'm3')),
+    ).toEqual({ status: 'ERROR', error: 'recipient queue full', code: 'recipient_queue_full' });
+
+    const toGroup = await emitAck(aliceSocket.socket, 'groupChatMessage', {
+      ...chatMessage(bob.email, 'Z3JvdXA='),
+      to: undefined,
+      groupId,
+    });
+    expect(toGroup).toMatchObject({ status: 'OK' });
+    await carolSocket.waitFor('groupChatMessage', (p) => p.id === toGroup.id);
+
+    const bobAgain = await connectRecording(a, bob.token);
+    expect(await bobAgain.waitFor('messagesDropped')).toEqual({ count: 1 });
+    await waitUntil(() => bobAgain.all('contactChatMessage').length === 2, 'the two queued');
+    expect(bobAgain.all('groupChatMessage')).toEqual([]);
+    for (const s of [aliceSocket, carolSocket, bobAgain]) s.close();
+  }, 60_000);
+});

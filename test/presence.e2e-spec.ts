@@ -1,4 +1,4 @@
-import { registerUser } from './support/clients';
+import { connect, connectError, registerUser } from './support/clients';
 import { makeContacts, makeGroup } from './support/chat';
 import { connectRecording, Fleet, startFleet } from './support/fleet';
 
@@ -47,5 +47,32 @@ describe('presence of new contacts and new group members (two gateways)', () => 
       [alice.email, bob.email].sort(),
     );
     for (const s of [aliceSocket, bobSocket, carolSocket, carolTab]) s.close();
+  }, 60_000);
+});
+
+describe('MAX_SOCKETS_PER_USER across a fleet', () => {
+  let fleet: Fleet;
+  beforeAll(async () => {
+    fleet = await startFleet(2, { MAX_SOCKETS_PER_USER: '2' });
+  }, 60_000);
+  afterAll(() => fleet?.stop());
+
+  it('refuses a third socket of one user on any instance, and admits one again after a close', async () => {
+    const [a, b] = fleet.gateways.map((g) => g.url);
+    const alice = await registerUser(a, { name: 'Alice', sharedKeys: true });
+    const first = await connect(a, alice.token);
+    const second = await connect(b, alice.token);
+    expect(await connectError(a, alice.token)).toBe('too many connections');
+    expect(await connectError(b, alice.token)).toBe('too many connections');
+    expect(first.connected && second.connected).toBe(true);
+
+    first.close();
+    let again = 'too many connections';
+    for (let i = 0; i < 50 && again !== 'connected'; i++) {
+      again = await connectError(b, alice.token); // connects, then closes at once
+      if (again !== 'connected') await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(again).toBe('connected');
+    second.close();
   }, 60_000);
 });

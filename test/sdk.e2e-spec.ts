@@ -1,65 +1,51 @@
-import { io, Socket } from 'socket.io-client';
+import { Socket } from 'socket.io-client';
 import {
-  BowlClient,
+  AuthApi,
   decryptMessage,
-  encryptMessage,
-  exportPublicKey,
-  generateKeyPair,
-  importPublicKey,
-  RequestError,
-  SocketFactory,
+  NotAContactError,
+  RateLimitedError,
+  SessionEndedError,
   SocketLike,
+  UserNotFoundError,
   ValidationError,
 } from '@app/sdk';
+import { postJson } from './support/clients';
 import { waitUntil } from './support/expect';
-import { uniqueEmail } from './support/clients';
-import { createTestDatabase, TestDatabase } from './support/database';
-import { connectRecording } from './support/fleet';
-import { GatewayProcess, startGateway } from './support/gateway-process';
-import { TEST_JWT_SECRET } from './support/test-app';
+import {
+  chatMessage,
+  cutNetwork,
+  nextStatus,
+  PASSWORD,
+  sdkGateway,
+  send,
+  text,
+} from './support/sdk-people';
 
 /**
  * The SDK's BowlClient against the built gateway (a real process) on PostgreSQL, over real
  * sockets: acks after the app's handler, dedupe of redeliveries, the offline queue and resends
- * with the same clientMessageId, typed errors. Network losses are made by closing the client's
- * transport.
+ * with the same clientMessageId (after a lost answer and across a gateway restart), typed errors
+ * for the server's refusals, and sessions the server ends. Network losses are made by closing the
+ * client's transport. test/sdk-tokens.e2e-spec.ts covers token refresh and expiry.
  */
-
-const PASSWORD = 'correct horse battery';
-const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-
-interface SdkUser {
-  email: string;
-  keys: CryptoKeyPair;
-  publicKey: string;
-  client: BowlClient;
-  /** Every socket.io socket the client opened, newest last. */
-  sockets: Socket[];
-  token: string;
-}
-
-/** socket.io-client sockets as the SDK makes them, recorded so the test can cut their transport. */
-function recordingFactory(sockets: Socket[], wrap?: (socket: Socket) => SocketLike): SocketFactory {
-  return (url, auth) => {
-    const socket = io(url, {
-      auth,
-      autoConnect: false,
-      reconnection: false,
-      forceNew: true,
-      transports: ['websocket'],
-    });
-    sockets.push(socket);
-    return wrap ? wrap(socket) : socket;
-  };
-}
-
-/** What a network loss looks like to the client: its transport closes under it. */
-const cutNetwork = (socket: Socket) => socket.io.engine.close();
 
 /** Loses the answer to the first `event` it sends, cutting the network when the answer arrives. */
 function losingFirstAnswerTo(event: string) {
   let lost = false;
-  return (socket: Socket): SocketLike => ({
+  return (socket: Socket): SocketLike =>
+    interceptEmit(socket, (name, args) => {
+      if (name !== event || lost) return args;
+      lost = true;
+      return [...args.slice(0, -1), () => cutNetwork(socket)];
+    });
+}
+
+/** The socket, with what the SDK emits passed through `change` (payload and ack callback). */
+function interceptEmit(
+  socket: Socket,
+  change: (event: string, args: unknown[]) => unknown[],
+): SocketLike {
+  return {
     get connected() {
       return socket.connected;
     },
@@ -67,85 +53,19 @@ function losingFirstAnswerTo(event: string) {
     disconnect: () => socket.disconnect(),
     on: socket.on.bind(socket),
     onAny: socket.onAny.bind(socket),
-    emit: (name: string, ...args: unknown[]) => {
-      if (name !== event || lost) return socket.emit(name, ...args);
-      lost = true;
-      return socket.emit(name, ...args.slice(0, -1), () => cutNetwork(socket));
-    },
-  });
+    emit: (name: string, ...args: unknown[]) => socket.emit(name, ...change(name, args)),
+  };
 }
 
+/** Contact requests one user may send per hour here: low, so that the limit can be reached. */
+const CONTACT_REQUESTS_PER_HOUR = 3;
+
 describe('SDK BowlClient against the gateway', () => {
-  let db: TestDatabase;
-  let gateway: GatewayProcess;
-  const clients: BowlClient[] = [];
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    gateway = await startGateway({ DATABASE_URL: db.url, JWT_SECRET: TEST_JWT_SECRET });
-  });
-  afterAll(async () => {
-    clients.forEach((c) => c.close());
-    await gateway?.stop();
-    await db?.drop();
-  });
-
-  function newClient(sockets: Socket[], wrap?: (socket: Socket) => SocketLike): BowlClient {
-    const client = new BowlClient({
-      url: gateway.url,
-      socketFactory: recordingFactory(sockets, wrap),
-      backoff: { minMs: 50, maxMs: 200 },
-    });
-    clients.push(client);
-    return client;
-  }
-
-  async function register(name: string, wrap?: (socket: Socket) => SocketLike): Promise<SdkUser> {
-    const keys = await generateKeyPair();
-    const publicKey = await exportPublicKey(keys.publicKey);
-    const sockets: Socket[] = [];
-    const client = newClient(sockets, wrap);
-    const email = uniqueEmail(name);
-    const session = await client.api.register({ name, email, password: PASSWORD, publicKey });
-    client.useSession(session.session);
-    return { email, keys, publicKey, client, sockets, token: session.session.accessToken };
-  }
-
-  /** Two connected users who are contacts. */
-  async function contacts(
-    wrapAlice?: (socket: Socket) => SocketLike,
-    wrapBob?: (socket: Socket) => SocketLike,
-  ) {
-    const alice = await register('alice', wrapAlice);
-    const bob = await register('bob', wrapBob);
-    await Promise.all([alice.client.connect(), bob.client.connect()]);
-    const { contactData } = await alice.client.request('sendContactRequest', { email: bob.email });
-    await bob.client.request('acceptContactRequest', { email: alice.email });
-    return { alice, bob, bobKey: await importPublicKey(contactData.publicKey) };
-  }
-
-  async function chatMessage(to: string, key: CryptoKey, plaintext: string) {
-    const message = await encryptMessage(key, plaintext);
-    return { to, date: '01/12/2026', time: '12:00', messageType: 'text', message };
-  }
-
-  async function send(from: SdkUser, to: string, key: CryptoKey, plaintext: string) {
-    return from.client.request('contactChatMessage', await chatMessage(to, key, plaintext));
-  }
-
-  /** Bob's queue as a fresh socket sees it: the messages up to and including `sentinel`. */
-  async function queueUpTo(bob: SdkUser, sentinel: string): Promise<string[]> {
-    const socket = await connectRecording(gateway.url, bob.token);
-    try {
-      await socket.waitFor('contactChatMessage', (m) => m.id === sentinel);
-      return socket.all('contactChatMessage').map((m) => m.id as string);
-    } finally {
-      socket.close();
-    }
-  }
+  const t = sdkGateway({ RATE_LIMIT_CONTACT_REQUESTS: `${CONTACT_REQUESTS_PER_HOUR}/1h` });
+  const people = t.people;
 
   it('acknowledges only after the handler resolved: unfinished messages come again', async () => {
-    const { alice, bob, bobKey } = await contacts();
+    const { alice, bob, bobKey } = await people.contacts();
     let release!: () => void;
     const seen: string[] = [];
     bob.client.on('contactChatMessage', async (m) => {
@@ -156,7 +76,7 @@ describe('SDK BowlClient against the gateway', () => {
     await waitUntil(() => seen.length === 1, 'the handler to start');
     bob.client.close(); // the app never finished with it: no ack
 
-    const later = newClient([]);
+    const later = people.newClient([]);
     later.useSession({ accessToken: bob.token });
     const redelivered: string[] = [];
     later.on('contactChatMessage', async (m) => {
@@ -168,7 +88,7 @@ describe('SDK BowlClient against the gateway', () => {
     later.close();
     // Acknowledged this time: a fresh socket's queue starts after it.
     const sentinel = await send(alice, bob.email, bobKey, 'sentinel');
-    expect([seen, redelivered, await queueUpTo(bob, sentinel.id)]).toEqual([
+    expect([seen, redelivered, await people.queueUpTo(bob, sentinel.id)]).toEqual([
       ['first'],
       ['first'],
       [sentinel.id],
@@ -177,7 +97,7 @@ describe('SDK BowlClient against the gateway', () => {
 
   it('hands a message redelivered after a lost ack to the app once, and acknowledges it', async () => {
     const delivered: string[] = []; // what reached Bob's transport
-    const { alice, bob, bobKey } = await contacts(undefined, (socket) => {
+    const { alice, bob, bobKey } = await people.contacts(undefined, (socket) => {
       socket.on('contactChatMessage', (m: { id: string }) => delivered.push(m.id));
       return socket;
     });
@@ -204,11 +124,11 @@ describe('SDK BowlClient against the gateway', () => {
       [sent.id, next.id],
     ]);
     const sentinel = await send(alice, bob.email, bobKey, 'sentinel');
-    expect(await queueUpTo(bob, sentinel.id)).toEqual([sentinel.id]);
+    expect(await people.queueUpTo(bob, sentinel.id)).toEqual([sentinel.id]);
   });
 
   it('resends with the same clientMessageId after a lost answer, and queues sends while offline', async () => {
-    const { alice, bob, bobKey } = await contacts(losingFirstAnswerTo('contactChatMessage'));
+    const { alice, bob, bobKey } = await people.contacts(losingFirstAnswerTo('contactChatMessage'));
     bob.client.close();
     const statuses: string[] = [];
     alice.client.onStatus((s) => statuses.push(s.state));
@@ -230,25 +150,129 @@ describe('SDK BowlClient against the gateway', () => {
     expect(statuses.slice(0, 3)).toEqual(['offline', 'connecting', 'online']);
     // Stored once each, in order: the resend got back the first id.
     const sentinel = await send(alice, bob.email, bobKey, 'sentinel');
-    expect(await queueUpTo(bob, sentinel.id)).toEqual([firstAck.id, secondAck.id, sentinel.id]);
+    expect(await people.queueUpTo(bob, sentinel.id)).toEqual([
+      firstAck.id,
+      secondAck.id,
+      sentinel.id,
+    ]);
   });
 
-  it('surfaces ERROR acks as typed errors', async () => {
-    const alice = await register('alice');
+  it('surfaces ERROR acks as typed errors, and stays connected', async () => {
+    const alice = await people.register('alice');
+    const stranger = await people.register('stranger');
     await alice.client.connect();
-    const invalid = await alice.client
-      .request('sendContactRequest', { email: 'not an email' })
-      .catch((e: unknown) => e);
-    expect(invalid).toBeInstanceOf(ValidationError);
-    expect(invalid).toMatchObject({
-      code: 'validation',
-      message: 'email must be a valid email address',
-    });
-    const stranger = await register('stranger');
-    const refused = (await send(alice, stranger.email, stranger.keys.publicKey, 'hi').catch(
-      (e: unknown) => e,
-    )) as RequestError;
-    expect(refused).toBeInstanceOf(RequestError);
-    expect([refused.message, refused.ack.status]).toEqual(['recipient is not a contact', 'ERROR']);
+    const refusal = (attempt: Promise<unknown>) =>
+      attempt.then(
+        () => 'accepted',
+        (e: Error & { code?: string }) => [e.constructor, e.code, e.message],
+      );
+    expect([
+      await refusal(alice.client.request('sendContactRequest', { email: 'not an email' })),
+      await refusal(alice.client.request('sendContactRequest', { email: 'nobody@example.com' })),
+      await refusal(send(alice, stranger.email, stranger.keys.publicKey, 'hi')),
+    ]).toEqual([
+      [ValidationError, 'validation', 'email must be a valid email address'],
+      [UserNotFoundError, 'user_not_found', 'no user with that email'],
+      [NotAContactError, 'not_a_contact', 'recipient is not a contact'],
+    ]);
+    expect([alice.client.state, alice.sockets.length]).toEqual(['online', 1]);
+  });
+
+  it('surfaces a rate limit as RateLimitedError with the wait the server asks for', async () => {
+    const alice = await people.register('alice');
+    await alice.client.connect();
+    const ask = (n: number) =>
+      alice.client.request('sendContactRequest', { email: `nobody${n}@example.com` });
+    for (let n = 0; n < CONTACT_REQUESTS_PER_HOUR; n++) {
+      await expect(ask(n)).rejects.toThrow(UserNotFoundError);
+    }
+    const limited = (await ask(CONTACT_REQUESTS_PER_HOUR).catch((e: unknown) => e)) as Error & {
+      retryAfterMs: number;
+      code: string;
+    };
+    expect(limited).toBeInstanceOf(RateLimitedError);
+    expect([limited.code, limited.message]).toEqual(['rate_limited', 'rate limited']);
+    // The next one is allowed once a third of the hour has been refilled (less the time spent).
+    const refillMs = 3_600_000 / CONTACT_REQUESTS_PER_HOUR;
+    expect(limited.retryAfterMs).toBeLessThanOrEqual(refillMs);
+    expect(limited.retryAfterMs).toBeGreaterThan(refillMs - 60_000);
+    expect(alice.client.state).toBe('online');
+  });
+
+  it('ends the session on sessionEnded "logged out" when the session is logged out elsewhere', async () => {
+    const { alice, bob, bobKey } = await people.contacts();
+    const statuses: string[] = [];
+    alice.client.onStatus((s) =>
+      statuses.push(s.state === 'ended' ? `ended: ${s.reason}` : s.state),
+    );
+    await new AuthApi(t.gateway.url).logout(alice.session.refreshToken!);
+    await waitUntil(() => alice.client.state === 'ended', 'the session to end');
+    await expect(send(alice, bob.email, bobKey, 'too late')).rejects.toEqual(
+      new SessionEndedError('logged out'),
+    );
+    await expect(alice.client.connect()).rejects.toEqual(new SessionEndedError('logged out'));
+    expect([statuses, alice.sockets.length, alice.sockets[0].connected]).toEqual([
+      ['ended: logged out'],
+      1,
+      false,
+    ]);
+    expect(bob.client.state).toBe('online');
+  });
+
+  it('ends the session on sessionEnded "password changed"', async () => {
+    const alice = await people.register('alice');
+    await alice.client.connect();
+    const ended = nextStatus(alice.client, 'ended');
+    const change = await postJson(
+      t.gateway.url,
+      '/auth/password',
+      { currentPassword: PASSWORD, newPassword: 'a brand new secret' },
+      { authorization: `Bearer ${alice.token}` },
+    );
+    expect(change.status).toBe(204);
+    await ended;
+    await expect(alice.client.connect()).rejects.toEqual(new SessionEndedError('password changed'));
+  });
+
+  it('resends with the same clientMessageId across a gateway restart, then what was queued meanwhile', async () => {
+    // Alice's first message is stored, but its answer never reaches her SDK.
+    const sent: { clientMessageId: string }[] = [];
+    let withheld: { id: string } | undefined;
+    const { alice, bob, bobKey } = await people.contacts((socket) =>
+      interceptEmit(socket, (event, args) => {
+        if (event !== 'contactChatMessage') return args;
+        sent.push(args[0] as { clientMessageId: string });
+        if (sent.length > 1) return args;
+        return [args[0], (ack: { id: string }) => (withheld = ack)];
+      }),
+    );
+    bob.client.close();
+    const first = alice.client.request(
+      'contactChatMessage',
+      await chatMessage(bob.email, bobKey, 'before the restart'),
+    );
+    await waitUntil(() => withheld !== undefined, 'the first message to be stored');
+
+    const offline = nextStatus(alice.client, 'offline');
+    const restarted = t.restart();
+    await offline;
+    const second = alice.client.request(
+      'contactChatMessage',
+      await chatMessage(bob.email, bobKey, 'while the gateway was down'),
+    );
+    await restarted;
+    const [firstAck, secondAck] = await Promise.all([first, second]);
+
+    // The resend got back the id the server gave the first attempt: stored once.
+    expect(firstAck.id).toBe(withheld!.id);
+    const ids = sent.map((m) => m.clientMessageId);
+    expect(ids).toEqual([ids[0], ids[0], ids[2]]);
+    expect(ids[2]).not.toBe(ids[0]);
+    const sentinel = await send(alice, bob.email, bobKey, 'sentinel');
+    expect(await people.queueUpTo(bob, sentinel.id)).toEqual([
+      firstAck.id,
+      secondAck.id,
+      sentinel.id,
+    ]);
   });
 });

@@ -1,15 +1,20 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
+import { importPublicKey } from '@app/sdk';
 import { createTestDatabase, TestDatabase } from '../support/database';
 import { GatewayProcess, startGateway } from '../support/gateway-process';
+import { waitUntil } from '../support/expect';
+import { SdkPeople } from '../support/sdk-people';
 import { TEST_JWT_SECRET } from '../support/test-app';
 
 /**
  * The web client (dist/web, served by the built gateway at `/`) in headless Chromium: two people
  * register, become contacts, exchange an encrypted message, one goes offline and finds what was
- * sent meanwhile when they come back, then they make a group and talk in it. A real gateway
- * process on a fresh PostgreSQL database. Every step leaves a screenshot in test/browser/screenshots.
+ * sent meanwhile when they come back, then they make a group and talk in it; an invitation is
+ * withdrawn, and a message to someone who removed you is refused, clearly. Access tokens live
+ * seconds, so the pages must renew them to keep their sockets. A real gateway process on a fresh
+ * PostgreSQL database. Every step leaves a screenshot in test/browser/screenshots.
  */
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -27,6 +32,8 @@ const CHROMIUM_ARGS = [
 const SCREENSHOTS = join(__dirname, 'screenshots');
 const PASSWORD = 'correct horse battery';
 const STEP_MS = 15_000;
+/** Short, so that every page renews its socket's token several times during the test. */
+const TOKEN_SECONDS = 6;
 
 interface Person {
   name: string;
@@ -35,6 +42,8 @@ interface Person {
   page: Page;
   /** Every socket.io frame the page sent, as text. */
   sent: string[];
+  /** WebSockets the person's pages opened. */
+  websockets: number;
 }
 
 describe('web client in Chromium', () => {
@@ -45,6 +54,8 @@ describe('web client in Chromium', () => {
   let alice: Person;
   let bob: Person;
   let shot = 0;
+  /** People using the SDK from the test, beside the browsers. */
+  const people = new SdkPeople(() => gateway.url);
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
@@ -53,7 +64,11 @@ describe('web client in Chromium', () => {
     rmSync(SCREENSHOTS, { recursive: true, force: true });
     mkdirSync(SCREENSHOTS, { recursive: true });
     db = await createTestDatabase();
-    gateway = await startGateway({ DATABASE_URL: db.url, JWT_SECRET: TEST_JWT_SECRET });
+    gateway = await startGateway({
+      DATABASE_URL: db.url,
+      JWT_SECRET: TEST_JWT_SECRET,
+      JWT_TTL: String(TOKEN_SECONDS),
+    });
     // localhost, not 127.0.0.1: a secure context, where browsers offer WebCrypto.
     url = `http://localhost:${gateway.port}/`;
     browser = await chromium.launch({
@@ -69,6 +84,7 @@ describe('web client in Chromium', () => {
   }, 60_000);
 
   afterAll(async () => {
+    people.closeAll();
     await browser?.close();
     await gateway?.stop();
     await db?.drop();
@@ -76,7 +92,14 @@ describe('web client in Chromium', () => {
 
   async function person(name: string, email: string): Promise<Person> {
     const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
-    const who: Person = { name, email, context, page: undefined as unknown as Page, sent: [] };
+    const who: Person = {
+      name,
+      email,
+      context,
+      page: undefined as unknown as Page,
+      sent: [],
+      websockets: 0,
+    };
     who.page = await open(who);
     return who;
   }
@@ -85,9 +108,10 @@ describe('web client in Chromium', () => {
   async function open(who: Person): Promise<Page> {
     const page = await who.context.newPage();
     page.setDefaultTimeout(STEP_MS);
-    page.on('websocket', (ws) =>
-      ws.on('framesent', ({ payload }) => who.sent.push(String(payload))),
-    );
+    page.on('websocket', (ws) => {
+      who.websockets++;
+      ws.on('framesent', ({ payload }) => who.sent.push(String(payload)));
+    });
     await page.goto(url);
     return page;
   }
@@ -100,6 +124,14 @@ describe('web client in Chromium', () => {
   const online = (page: Page) => page.locator('.status.online').waitFor();
   const sidebar = (page: Page) => page.getByRole('navigation', { name: 'Contacts and groups' });
   const conversation = (page: Page) => page.getByRole('log');
+
+  async function logIn(who: Person) {
+    who.page = await open(who);
+    await who.page.getByLabel('Email').fill(who.email);
+    await who.page.getByLabel('Password').fill(PASSWORD);
+    await who.page.getByRole('button', { name: 'Log in' }).click();
+    await online(who.page);
+  }
 
   async function send(page: Page, text: string) {
     await page.getByLabel('Message').fill(text);
@@ -168,11 +200,7 @@ describe('web client in Chromium', () => {
     await send(alice.page, 'Sent while you were away');
     await screenshot(alice, 'sent-while-offline');
 
-    bob.page = await open(bob);
-    await bob.page.getByLabel('Email').fill(bob.email);
-    await bob.page.getByLabel('Password').fill(PASSWORD);
-    await bob.page.getByRole('button', { name: 'Log in' }).click();
-    await online(bob.page);
+    await logIn(bob);
     await sidebar(bob.page)
       .getByRole('button', { name: /^Alice \(online\)/ })
       .click();
@@ -226,5 +254,65 @@ describe('web client in Chromium', () => {
     expect(lists!.width).toBeLessThanOrEqual(390);
     expect(chat!.y).toBeGreaterThanOrEqual(lists!.y + lists!.height);
     await screenshot(alice, 'phone');
+  });
+
+  it('drops an invitation that its group admin withdrew, and says so', async () => {
+    const carol = await people.register('Carol');
+    await carol.client.connect();
+    const { contactData } = await carol.client.request('sendContactRequest', { email: bob.email });
+    await bob.page.getByRole('button', { name: `Accept ${carol.email}` }).click();
+    await sidebar(bob.page).getByRole('button', { name: 'Carol (online)' }).waitFor();
+    const { groupId } = await people.groupInviting(carol, 'Tea club', {
+      email: bob.email,
+      key: await importPublicKey(contactData.publicKey),
+    });
+    await bob.page.getByText('Invitation to Tea club').waitFor();
+
+    await carol.client.request('cancelGroupRequest', { groupId, email: bob.email });
+    await bob.page
+      .getByRole('status')
+      .getByText('The invitation to Tea club was withdrawn.')
+      .waitFor();
+    await bob.page
+      .getByText('Invitation to Tea club', { exact: true })
+      .waitFor({ state: 'detached' });
+    await screenshot(bob, 'invitation-withdrawn');
+  });
+
+  it('refuses a message to a contact who removed you while you were away, clearly', async () => {
+    await alice.page.setViewportSize({ width: 1100, height: 720 });
+    await bob.page.close();
+    await sidebar(alice.page).getByRole('button', { name: 'Bob (offline)' }).click();
+    await alice.page.getByRole('button', { name: 'Remove Bob from your contacts' }).click();
+    await alice.page.getByText('Bob is no longer your contact.').waitFor();
+    await sidebar(alice.page).getByRole('button', { name: /^Bob/ }).waitFor({ state: 'detached' });
+    await screenshot(alice, 'removed');
+
+    // Bob was away: his browser still lists Alice, until the server refuses his message.
+    await logIn(bob);
+    await sidebar(bob.page)
+      .getByRole('button', { name: /^Alice \(/ })
+      .click();
+    await bob.page.getByLabel('Message').fill('Are we still friends?');
+    await bob.page.getByLabel('Message').press('Enter');
+    await bob.page.getByRole('alert').getByText('Not sent: recipient is not a contact').waitFor();
+    const message = conversation(bob.page).getByRole('listitem').last();
+    expect([
+      await message.locator('.text').textContent(),
+      await message.locator('.state').textContent(),
+    ]).toEqual(['Are we still friends?', 'not sent']);
+    await sidebar(bob.page)
+      .getByRole('button', { name: /^Alice/ })
+      .waitFor({ state: 'detached' });
+    await screenshot(bob, 'refused-removed');
+  });
+
+  it('keeps one socket for the whole visit, renewing its token before each expiry', async () => {
+    // Alice's first page is still open. Three renewals (one per half-life) take it well past the
+    // expiry of the token its socket was opened with.
+    const renewals = () => alice.sent.filter((frame) => frame.includes('"renewToken"')).length;
+    await waitUntil(() => renewals() >= 3, 'three renewals', 3 * TOKEN_SECONDS * 1000);
+    await online(alice.page);
+    expect(alice.websockets).toBe(1);
   });
 });

@@ -12,7 +12,7 @@ import {
 } from '@app/common';
 import type { ServerEvents } from '@app/protocol';
 import { ContactsModule, ContactsService } from '@app/contacts';
-import { DatabaseModule, RedisModule } from '@app/database';
+import { DatabaseModule, RedisModule, redisTargetOf } from '@app/database';
 import { DeliveryModule, DeliveryTransport, QueuedDelivery } from '@app/delivery';
 import { CreateGroupDto, GroupsModule, GroupsService, SendGroupRequestDto } from '@app/groups';
 import { PresenceModule } from '@app/presence';
@@ -140,7 +140,7 @@ export async function createServiceHarness(
     imports: [
       TestGlobals,
       DatabaseModule.forRoot(config.DATABASE_URL),
-      RedisModule.forRoot(config.REDIS_URL),
+      RedisModule.forRoot(redisTargetOf(config)),
       AuthModule.forRoot({
         secret: config.JWT_SECRET,
         ttl: config.JWT_TTL,

@@ -81,7 +81,9 @@ export const USAGE = `usage: npm run bench -- [options]
   --chart PATH         SVG chart (figures beside it as .json) [$BENCH_CHART or ${DEFAULT_CHART}]
   --time-limit S       stop and clean up after S seconds [${FULL.timeLimitS}, quick ${QUICK.timeLimitS}]
 environment: DATABASE_URL, REDIS_URL (local servers; defaults 127.0.0.1),
-  BENCH_GATEWAY_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" for the gateways)`;
+  BENCH_GATEWAY_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" for the gateways),
+  BENCH_GATEWAY_MAIN (another gateway build, e.g. an older one for a before/after),
+  BENCH_GATEWAY_ENV (more settings for Bowl's gateways, e.g. "NOTICE_ROUTING=broadcast")`;
 
 export class UsageError extends Error {}
 

@@ -18,7 +18,9 @@ function repoRoot(from = __dirname): string {
 }
 
 /** The built gateway, as deployed. */
-export const GATEWAY_MAIN = join(repoRoot(), 'dist/apps/gateway/apps/gateway/src/main.js');
+/** The built gateway; BENCH_GATEWAY_MAIN runs another build (e.g. an older one, for a before/after). */
+export const GATEWAY_MAIN =
+  process.env.BENCH_GATEWAY_MAIN ?? join(repoRoot(), 'dist/apps/gateway/apps/gateway/src/main.js');
 /** The bare relay, built beside this file. */
 export const RELAY_MAIN = join(__dirname, 'relay.js');
 
@@ -42,6 +44,13 @@ export const GATEWAY_BENCH_ENV: Record<string, string> = {
   RATE_LIMIT_CONNECTIONS_PER_USER: 'off',
   RATE_LIMIT_MESSAGES: '1000000/1s',
   RATE_LIMIT_SOCKET_EVENTS: '1000000/1s',
+  // More settings for Bowl's gateways, e.g. BENCH_GATEWAY_ENV="NOTICE_ROUTING=broadcast".
+  ...Object.fromEntries(
+    (process.env.BENCH_GATEWAY_ENV ?? '')
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+  ),
 };
 
 /** Node options that open the inspector on a free loopback port, for collectGarbage. */

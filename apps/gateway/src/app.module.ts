@@ -4,7 +4,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { AuthModule } from '@app/auth';
 import { APP_CONFIG, AppConfig, BOWL_DIALECT, Metrics, Notifier } from '@app/common';
 import { ContactsModule } from '@app/contacts';
-import { DatabaseModule, RedisModule } from '@app/database';
+import { DatabaseModule, RedisModule, redisTargetOf } from '@app/database';
 import { DeliveryModule, DeliveryTransport } from '@app/delivery';
 import { DESKTOP_DIALECT, DesktopModule } from '@app/desktop';
 import { GroupsModule } from '@app/groups';
@@ -30,7 +30,7 @@ export class AppModule {
       global: true,
       imports: [
         DatabaseModule.forRoot(config.DATABASE_URL),
-        RedisModule.forRoot(config.REDIS_URL),
+        RedisModule.forRoot(redisTargetOf(config)),
         AuthModule.forRoot({
           secret: config.JWT_SECRET,
           ttl: config.JWT_TTL,

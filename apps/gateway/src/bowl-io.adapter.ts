@@ -1,13 +1,12 @@
 import { INestApplicationContext, Logger } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
-import { createAdapter } from '@socket.io/redis-adapter';
-import type Redis from 'ioredis';
+import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import type { Observable } from 'rxjs';
 import type { Server, ServerOptions, Socket } from 'socket.io';
 import { guard } from '@app/common';
-import { closeRedisClient, createRedisClient } from '@app/database';
+import { closeRedisClient, createRedisClient, RedisClient, RedisTarget } from '@app/database';
 import { originAllowed } from './http-hardening';
 
 export interface BowlIoOptions {
@@ -15,8 +14,8 @@ export interface BowlIoOptions {
   maxHttpBufferSize: number;
   /** Browser origins allowed besides the server's own (CORS_ORIGINS); true for any. */
   allowedOrigins: string[] | true;
-  /** With a Redis URL, room emits reach sockets on every instance of the fleet. */
-  redisUrl?: string;
+  /** With Redis, room emits reach sockets on every instance of the fleet. */
+  redis?: RedisTarget;
   redisKeyPrefix: string;
   /** Another path socket.io is reached by (Bowl Desktop's, see DesktopPaths). */
   pathAlias?: SocketPathAlias;
@@ -33,8 +32,8 @@ export interface SocketPathAlias {
 /** socket.io server settings, plus the Redis adapter for cross-instance fan-out. */
 export class BowlIoAdapter extends IoAdapter {
   private readonly logger = new Logger('BowlIoAdapter');
-  private redisClients: Redis[] = [];
-  private adapterFactory?: ReturnType<typeof createAdapter>;
+  private redisClients: RedisClient[] = [];
+  private adapterFactory?: ReturnType<typeof createAdapter | typeof createShardedAdapter>;
 
   constructor(
     app: INestApplicationContext,
@@ -44,23 +43,31 @@ export class BowlIoAdapter extends IoAdapter {
   }
 
   async connect(): Promise<void> {
-    if (!this.options.redisUrl) return;
-    const pub = createRedisClient(this.options.redisUrl, 'adapter-pub');
-    const sub = createRedisClient(this.options.redisUrl, 'adapter-sub');
+    const target = this.options.redis;
+    if (!target) return;
+    const pub = createRedisClient(target, 'adapter-pub');
+    const sub = createRedisClient(target, 'adapter-sub', { subscriber: true });
     await Promise.all([pub.connect(), sub.connect()]);
     this.redisClients = [pub, sub];
     // The adapter publishes without handling the returned promise: during a Redis outage that
     // rejection would be unhandled and end the process. A lost broadcast is only a lost notice.
-    const publish = pub.publish.bind(pub) as (
-      channel: string,
-      message: string | Buffer,
-    ) => Promise<number>;
-    (pub as unknown as { publish: typeof publish }).publish = (channel, message) =>
-      publish(channel, message).catch((err: Error) => {
-        this.logger.warn(`broadcast not published: ${err.message}`);
-        return 0;
-      });
-    this.adapterFactory = createAdapter(pub, sub, { key: `${this.options.redisKeyPrefix}sio` });
+    for (const command of ['publish', 'spublish'] as const) {
+      const send = pub[command].bind(pub) as (
+        channel: string,
+        message: string | Buffer,
+      ) => Promise<number>;
+      (pub as unknown as Record<typeof command, typeof send>)[command] = (channel, message) =>
+        send(channel, message).catch((err: Error) => {
+          this.logger.warn(`broadcast not published: ${err.message}`);
+          return 0;
+        });
+    }
+    // On a Redis Cluster, sharded pub/sub: each room's channel lives on one shard, and only the
+    // instances with sockets in a room subscribe to it.
+    this.adapterFactory =
+      'url' in target
+        ? createAdapter(pub, sub, { key: `${this.options.redisKeyPrefix}sio` })
+        : createShardedAdapter(pub, sub, { channelPrefix: `${this.options.redisKeyPrefix}sio` });
   }
 
   /**

@@ -5,7 +5,7 @@ import {
   OnGatewayInit,
   WebSocketGateway,
 } from '@nestjs/websockets';
-import type { Server } from 'socket.io';
+import type { Server, Socket } from 'socket.io';
 import { AuthedSocket, SocketSessions, userRoom } from '@app/auth';
 import { guard } from '@app/common';
 import { ContactsService } from '@app/contacts';
@@ -42,11 +42,10 @@ export class ConnectionGateway
 
   afterInit(server: Server): void {
     this.server = server;
-    server.use(
-      guard('the handshake', this.sessions.handshake(), (_, _socket, next) =>
-        next(new Error('internal error')),
-      ),
-    );
+    const refuse = (_: string, _socket: Socket, next: (err?: Error) => void) =>
+      next(new Error('internal error'));
+    server.use(guard('the handshake', this.sessions.handshake(), refuse));
+    server.use(guard('the connection cap', this.admit, refuse));
     this.notifier.attach(server);
     this.presence.trackLocalSockets(function* () {
       for (const socket of server.of('/').sockets.values() as Iterable<AuthedSocket>) {
@@ -80,6 +79,13 @@ export class ConnectionGateway
     await this.hub.stop();
   }
 
+  /** MAX_SOCKETS_PER_USER, checked before a socket connects (re-checked when it is counted). */
+  private readonly admit = async (socket: Socket, next: (err?: Error) => void): Promise<void> => {
+    const { user } = (socket as AuthedSocket).data;
+    const allowed = await this.presence.mayConnect(user.id).catch(() => true); // Redis down: admit
+    next(allowed ? undefined : new Error('too many connections'));
+  };
+
   private readonly farewell = guard('a disconnect', async (socket: AuthedSocket) => {
     const { user } = socket.data;
     this.sessions.closed(socket);
@@ -95,9 +101,15 @@ export class ConnectionGateway
     const counted = this.presence.connected(user, socket.id).catch((err: Error) => {
       // Presence is best effort (Redis may be down); delivery from PostgreSQL must go on.
       this.logger.warn(`presence of user ${user.id} not updated on connect: ${err.message}`);
+      return true;
     });
     await socket.join(userRoom(user.id));
-    await counted;
+    if (!(await counted)) {
+      // Another socket of the user got in between the handshake's check and this one.
+      socket.emit('sessionEnded', { reason: 'too many connections' });
+      socket.disconnect(true);
+      return;
+    }
     const [chats, requests, invites] = await Promise.all([
       this.presence.onlineChats(user.id),
       this.contacts.pendingRequestsFor(user.id),

@@ -7,6 +7,7 @@ import {
   LOG_LEVELS,
   LogLevel,
 } from '@app/common';
+import { redisTargetOf } from '@app/database';
 import { DesktopPaths } from '@app/desktop';
 import { AppModule } from './app.module';
 import { BowlIoAdapter } from './bowl-io.adapter';
@@ -43,7 +44,7 @@ export async function configureApp(
   const io = new BowlIoAdapter(app, {
     maxHttpBufferSize: Math.max(MAX_FRAME_BYTES, config.MAX_MESSAGE_BYTES + 16 * 1024),
     allowedOrigins: allowedOrigins(config.CORS_ORIGINS),
-    redisUrl: config.REDIS_URL,
+    redis: redisTargetOf(config),
     redisKeyPrefix: config.REDIS_KEY_PREFIX,
     pathAlias: config.DESKTOP_COMPAT ? new DesktopPaths(config.DESKTOP_COMPAT_PREFIX) : undefined,
   });

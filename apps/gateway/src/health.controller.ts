@@ -1,7 +1,6 @@
 import { Controller, Get, Inject, Logger, Optional } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import type Redis from 'ioredis';
-import { PrismaService, REDIS } from '@app/database';
+import { PrismaService, REDIS, RedisClient } from '@app/database';
 
 const CHECK_TIMEOUT_MS = 1500;
 
@@ -13,7 +12,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     private readonly prisma: PrismaService,
-    @Optional() @Inject(REDIS) private readonly redis: Redis | null,
+    @Optional() @Inject(REDIS) private readonly redis: RedisClient | null,
   ) {}
 
   /** The process is up and serving. */

@@ -43,8 +43,10 @@ async function main(): Promise<void> {
     jwtSecret = readOrCreateSecret(join(home, 'jwt-secret'), 48);
     defaults.push(`JWT_SECRET unset: using the secret generated in ${join(home, 'jwt-secret')}`);
   }
-  if (!env.REDIS_URL)
-    defaults.push('REDIS_URL unset: single instance (in-memory fan-out and presence)');
+  if (!env.REDIS_URL && !env.REDIS_CLUSTER_NODES)
+    defaults.push(
+      'REDIS_URL and REDIS_CLUSTER_NODES unset: single instance (in-memory fan-out and presence)',
+    );
 
   const config: AppConfig = { ...env, DATABASE_URL: databaseUrl, JWT_SECRET: jwtSecret };
   const app = await createApp(config);

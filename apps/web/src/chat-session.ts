@@ -13,6 +13,8 @@ import {
   GroupInvitation,
   importPrivateKey,
   importPublicKey,
+  NotAContactError,
+  NotGroupMemberError,
   PublicProfile,
   unwrapGroupKey,
   wrapGroupKey,
@@ -36,7 +38,9 @@ const HISTORY = 200;
 /**
  * One signed-in user in the browser: the SDK connection, the keys, and what the views show
  * (contacts, requests, groups, invitations, presence, conversations). Views subscribe with
- * onChange and call the actions; an action that the server refuses throws the SDK's typed error.
+ * onChange (and onNotice for news that is not in the lists) and call the actions; an action that
+ * the server refuses throws the SDK's typed error. The SDK refreshes the access token and hands
+ * it to the socket before it expires; when the server ends the session anyway, `status` says why.
  */
 export class ChatSession {
   readonly contacts = new Map<string, Contact & { key: CryptoKey }>();
@@ -52,6 +56,7 @@ export class ChatSession {
   /** Conversations whose stored history has been loaded. */
   private readonly loaded = new Set<ConversationId>();
   private readonly listeners = new Set<() => void>();
+  private readonly noticeListeners = new Set<(text: string) => void>();
   private readonly records: ReturnType<LocalStore['of']>;
 
   private constructor(
@@ -119,6 +124,12 @@ export class ChatSession {
     return () => this.listeners.delete(listener);
   }
 
+  /** News for the person that no list shows (an invitation withdrawn, messages lost). */
+  onNotice(listener: (text: string) => void): () => void {
+    this.noticeListeners.add(listener);
+    return () => this.noticeListeners.delete(listener);
+  }
+
   async logout(): Promise<void> {
     await this.client.logout().catch(() => undefined);
   }
@@ -147,6 +158,15 @@ export class ChatSession {
     this.changed();
   }
 
+  async removeContact(email: string): Promise<void> {
+    try {
+      await this.client.request('removeContact', { email });
+    } catch (err) {
+      if (!(err instanceof NotAContactError)) throw err; // they removed us first
+    }
+    await this.forgetContact(email);
+  }
+
   async send(conversation: ConversationId, plaintext: string): Promise<void> {
     const [kind, id] = split(conversation);
     const message = await (kind === 'contact'
@@ -169,6 +189,9 @@ export class ChatSession {
       await this.keep(conversation, draft);
     } catch (err) {
       draft.state = 'failed';
+      // Removed while we were away (nobody told us): the server knows better than this browser.
+      if (err instanceof NotAContactError) await this.forgetContact(id);
+      if (err instanceof NotGroupMemberError) await this.dropGroup(id);
       throw err;
     } finally {
       this.changed();
@@ -267,14 +290,22 @@ export class ChatSession {
       await this.saveContact(profile);
       this.changed();
     });
-    c.on('contactRemoved', async ({ email }) => {
-      this.contacts.delete(email);
-      await this.records.deleteContact(email);
-      this.changed();
-    });
+    c.on('contactRemoved', ({ email }) => this.forgetContact(email));
     c.on('groupRequestReceived', (invitation) => {
       this.invitations.set(invitation.groupId, invitation);
       this.changed();
+    });
+    c.on('groupRequestCancelled', ({ groupId }) => {
+      const invitation = this.invitations.get(groupId);
+      if (!invitation) return;
+      this.invitations.delete(groupId);
+      this.notify(`The invitation to ${invitation.name} was withdrawn.`);
+      this.changed();
+    });
+    // The SDK acknowledges it once this ran: the server then forgets the count.
+    c.on('messagesDropped', ({ count }) => {
+      const messages = count === 1 ? '1 group message' : `${count} group messages`;
+      this.notify(`${messages} did not reach you: too many messages were waiting for you.`);
     });
     c.on('newGroupMember', async ({ groupId, ...member }) => {
       await this.updateGroup(groupId, (g) => g.members.push({ ...member, isAdmin: false }));
@@ -307,6 +338,10 @@ export class ChatSession {
 
   private onlineChats(contacts: string[], groups: { groupId: string; persons: string[] }[]) {
     this.online.clear();
+    // The server sends every request and invitation still waiting right after this, on each
+    // connect: those it no longer sends were withdrawn or answered meanwhile.
+    this.requests.clear();
+    this.invitations.clear();
     for (const email of [...contacts, ...groups.flatMap((g) => g.persons)]) this.online.add(email);
     // An online contact has accepted us, even if we missed contactRequestAccepted.
     for (const email of contacts) void this.confirmContact(email);
@@ -387,6 +422,12 @@ export class ChatSession {
     this.changed();
   }
 
+  private async forgetContact(email: string): Promise<void> {
+    this.contacts.delete(email);
+    await this.records.deleteContact(email);
+    this.changed();
+  }
+
   private async saveGroup(group: Group): Promise<void> {
     const key = await unwrapGroupKey(group.encryptedGroupKey, this.privateKey);
     this.groups.set(group.groupId, { ...group, key });
@@ -453,6 +494,10 @@ export class ChatSession {
 
   private changed(): void {
     for (const listener of this.listeners) listener();
+  }
+
+  private notify(text: string): void {
+    for (const listener of this.noticeListeners) listener(text);
   }
 }
 

@@ -1,5 +1,6 @@
 import { ChatMessage, ChatSession, ConversationId, split } from './chat-session';
 import { busy, formatTime, h } from './dom';
+import { explainError } from './explain';
 
 const STATUS_TEXT = {
   closed: 'Not connected',
@@ -88,7 +89,7 @@ export function chatView(session: ChatSession, onLogout: () => void): HTMLElemen
     if (!plaintext || !current) return;
     composerInput.value = '';
     const to = current;
-    void session.send(to, plaintext).catch((err: Error) => fail(`Not sent: ${err.message}`));
+    void session.send(to, plaintext).catch((err) => fail(`Not sent: ${explainError(err)}`));
   });
 
   const root = h(
@@ -248,7 +249,9 @@ export function chatView(session: ChatSession, onLogout: () => void): HTMLElemen
     if (kind === 'contact') {
       const contact = session.contacts.get(id);
       title.replaceChildren(...(contact ? presence(id, contact.name) : [id]));
-      details.replaceChildren(h('span', {}, id));
+      details.replaceChildren(
+        ...(contact ? [h('span', {}, id), removeButton(contact)] : ['Not among your contacts']),
+      );
     } else {
       const group = session.groups.get(id);
       title.textContent = group?.name ?? 'A group you left';
@@ -257,6 +260,18 @@ export function chatView(session: ChatSession, onLogout: () => void): HTMLElemen
     const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
     log.replaceChildren(...session.messages(current).map(messageItem));
     if (atBottom) log.scrollTop = log.scrollHeight;
+  }
+
+  function removeButton(contact: { email: string; name: string }): HTMLButtonElement {
+    return actionButton(
+      'Remove contact',
+      `Remove ${contact.name} from your contacts`,
+      async () => {
+        await session.removeContact(contact.email);
+        say(`${contact.name} is no longer your contact.`);
+      },
+      true,
+    );
   }
 
   function groupDetails(groupId: string): Node[] {
@@ -374,6 +389,7 @@ export function chatView(session: ChatSession, onLogout: () => void): HTMLElemen
   }
 
   session.onChange(render);
+  session.onNotice(say);
   render();
   return root;
 }

@@ -1,3 +1,5 @@
+import { explainError } from './explain';
+
 type Child = Node | string | false | null | undefined;
 type Props = Record<string, string | number | boolean | EventListener | undefined>;
 
@@ -28,7 +30,7 @@ export function formatTime(iso: string): string {
   return `${at.toLocaleDateString([], { day: 'numeric', month: 'short' })} ${time}`;
 }
 
-/** Runs a form action with its button disabled; a refusal is shown by `fail`. */
+/** Runs a form action with its button disabled; a refusal is explained by `fail`. */
 export async function busy(
   button: HTMLButtonElement,
   action: () => Promise<void>,
@@ -38,7 +40,7 @@ export async function busy(
   try {
     await action();
   } catch (err) {
-    fail((err as Error).message);
+    fail(explainError(err));
   } finally {
     button.disabled = false;
   }

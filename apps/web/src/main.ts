@@ -2,6 +2,7 @@ import './styles.css';
 import { ChatSession } from './chat-session';
 import { authView } from './auth-view';
 import { chatView } from './chat-view';
+import { explainSessionEnd } from './explain';
 import { LocalStore } from './local-store';
 
 const app = document.getElementById('app')!;
@@ -23,7 +24,7 @@ function showChat(store: LocalStore, session: ChatSession): void {
   const stop = session.onChange(() => {
     if (session.status.state !== 'ended') return;
     stop();
-    showAuth(store, `Signed out: ${session.status.reason}. Log in again.`);
+    showAuth(store, explainSessionEnd(session.status.reason));
   });
   app.replaceChildren(
     chatView(session, () => {

@@ -63,6 +63,16 @@ export class Environment {
   @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
 
+  /**
+   * The nodes of a Redis Cluster to start from, instead of REDIS_URL: `host:port` (or redis:// URLs),
+   * comma-separated. Notices and the socket.io adapter then use sharded pub/sub.
+   */
+  @IsOptional()
+  @Matches(/^(rediss?:\/\/)?[\w.-]+:\d+(,\s*(rediss?:\/\/)?[\w.-]+:\d+)*$/, {
+    message: 'REDIS_CLUSTER_NODES must be host:port[,host:port…]',
+  })
+  REDIS_CLUSTER_NODES?: string;
+
   @IsOptional()
   @IsString()
   @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
@@ -169,6 +179,16 @@ export class Environment {
   MAX_QUEUED_PER_SENDER = 2_500;
 
   /**
+   * Sockets one user may have open at once, fleet-wide; one more is refused at the handshake
+   * (connect_error "too many connections").
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
+  MAX_SOCKETS_PER_USER = 10;
+
+  /**
    * Messages a socket may have been sent without acknowledging them yet; delivery to it pauses
    * there, so a client that never reads holds a bounded amount of memory.
    */
@@ -205,6 +225,15 @@ export class Environment {
   @Min(1)
   @Max(100_000)
   MAX_PENDING_GROUP_INVITATIONS = 100;
+
+  /**
+   * How a stored message's notice reaches the instance holding its recipient: `per-user` (a
+   * sharded pub/sub channel per user, heard only by the instances holding that user's sockets) or
+   * `broadcast` (one channel every instance hears; the classic design, kept to measure against;
+   * one Redis only).
+   */
+  @IsIn(['per-user', 'broadcast'])
+  NOTICE_ROUTING: 'per-user' | 'broadcast' = 'per-user';
 
   /** Prefix of every Redis key and channel Bowl uses, so several deployments can share a Redis. */
   @Matches(/^[\w:.-]{1,64}$/, { message: 'REDIS_KEY_PREFIX must be 1-64 of [A-Za-z0-9_:.-]' })
@@ -266,6 +295,7 @@ export function loadEnvironment(env: NodeJS.ProcessEnv): Environment {
   const known = Object.keys(new Environment()).concat(
     REQUIRED_IN_PRODUCTION,
     'REDIS_URL',
+    'REDIS_CLUSTER_NODES',
     'METRICS_TOKEN',
   );
   const given = Object.fromEntries(
@@ -274,6 +304,12 @@ export function loadEnvironment(env: NodeJS.ProcessEnv): Environment {
   const config = plainToInstance(Environment, given);
   const errors = validateSync(config, { whitelist: true });
   if (errors.length) throw new ConfigError(`invalid configuration: ${validationMessage(errors)}`);
+  if (config.REDIS_URL && config.REDIS_CLUSTER_NODES) {
+    throw new ConfigError('set REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a cluster), not both');
+  }
+  if (config.REDIS_CLUSTER_NODES && config.NOTICE_ROUTING === 'broadcast') {
+    throw new ConfigError('NOTICE_ROUTING=broadcast needs one Redis (REDIS_URL), not a cluster');
+  }
   if (config.NODE_ENV === 'production') {
     const missing = REQUIRED_IN_PRODUCTION.find((name) => !config[name]);
     if (missing) throw new ConfigError(`${missing} is required when NODE_ENV=production`);

@@ -1,9 +1,8 @@
 import { Module } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@app/common';
-import { createRedisClient, REDIS } from '@app/database';
+import { createRedisClient, REDIS, REDIS_TARGET, RedisClient, RedisTarget } from '@app/database';
 import { MessagesRepository } from './messages.repository';
-import { MailBus, MemoryMailBus, RedisMailBus } from './pump/mail-bus';
+import { BroadcastMailBus, MailBus, MemoryMailBus, RedisMailBus } from './pump/mail-bus';
 import { PumpHub } from './pump/pump-hub';
 import { RetentionService } from './retention/retention.service';
 import { SendService } from './send/send.service';
@@ -16,11 +15,20 @@ import { SendService } from './send/send.service';
   providers: [
     {
       provide: MailBus,
-      inject: [REDIS, APP_CONFIG],
-      useFactory: async (redis: Redis | null, config: AppConfig): Promise<MailBus> => {
-        if (!redis || !config.REDIS_URL) return new MemoryMailBus();
-        const subscriber = createRedisClient(config.REDIS_URL, 'mail-sub');
+      inject: [REDIS, REDIS_TARGET, APP_CONFIG],
+      useFactory: async (
+        redis: RedisClient | null,
+        target: RedisTarget | null,
+        config: AppConfig,
+      ): Promise<MailBus> => {
+        if (!redis || !target) return new MemoryMailBus();
+        const subscriber = createRedisClient(target, 'mail-sub', { subscriber: true });
         await subscriber.connect();
+        if (config.NOTICE_ROUTING === 'broadcast') {
+          const bus = new BroadcastMailBus(redis, subscriber, config.REDIS_KEY_PREFIX);
+          await bus.start();
+          return bus;
+        }
         return new RedisMailBus(redis, subscriber, config.REDIS_KEY_PREFIX);
       },
     },

@@ -84,7 +84,7 @@ export class MessagesRepository {
       this.prisma.pool.query<StoreRow>({
         name: 'bowl_store_batch',
         text: `SELECT idx, outcome, message_id::text, sent_at, recipient_ids::text[], seqs::text[]
-                 FROM bowl_store_batch($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[],
+                 FROM bowl_store_batch($1::uuid[], $2::uuid[], $3::text[], $4::char(24)[], $5::text[],
                                        $6::text[], $7::text[], $8::text[], $9::text[], $10, $11)`,
         values: [
           column('id'),

@@ -1,4 +1,10 @@
-import { decodeNotice, encodeNotice, encodePayload } from './wire';
+import {
+  decodeBroadcastNotice,
+  decodeNotice,
+  encodeBroadcastNotice,
+  encodeNotice,
+  encodePayload,
+} from './wire';
 
 const message = {
   id: '6f1c2a7e-93b1-4c8e-9d6b-1a2b3c4d5e6f',
@@ -66,4 +72,19 @@ describe('wire', () => {
     ' 0 5 {}',
     '4 0 x {}',
   ])('ignores %p, which is not a notice', (raw) => expect(decodeNotice(raw)).toBeNull());
+
+  it('round-trips a broadcast notice with every recipient and seq', () => {
+    const json = encodePayload(message);
+    const d = { event: 'groupChatMessage' as const, sentAt: 12, json };
+    const recipients: [string, number][] = [
+      ['6f1c2a7e-93b1-4c8e-9d6b-1a2b3c4d5e6f', 7],
+      ['00000000-0000-0000-0000-000000000001', 1],
+    ];
+    expect(decodeBroadcastNotice(encodeBroadcastNotice(recipients, d))).toEqual({
+      recipients,
+      delivery: { ...d, seq: 0 },
+    });
+    expect(decodeBroadcastNotice('nonsense')).toBeNull();
+    expect(decodeBroadcastNotice('u:x 0 1 {}')).toBeNull();
+  });
 });

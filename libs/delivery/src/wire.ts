@@ -69,3 +69,31 @@ export function decodeNotice(raw: string): QueuedDelivery | null {
   if (!Number.isSafeInteger(seq) || !event || !Number.isSafeInteger(sentAt)) return null;
   return { seq, event, sentAt, json: raw.slice(third + 1) };
 }
+
+/**
+ * A notice on the one channel every instance hears (NOTICE_ROUTING=broadcast):
+ * `<userId>:<seq>,… <event index> <sentAt ms> <payload JSON>`.
+ */
+export function encodeBroadcastNotice(
+  recipients: [userId: string, seq: number][],
+  d: Omit<QueuedDelivery, 'seq'>,
+): string {
+  return `${recipients.map(([userId, seq]) => `${userId}:${seq}`).join(',')} ${encodeNotice(0, d).slice(2)}`;
+}
+
+/** The recipients and the delivery (seq 0: each recipient has their own) of a broadcast notice. */
+export function decodeBroadcastNotice(
+  raw: string,
+): { recipients: [string, number][]; delivery: QueuedDelivery } | null {
+  const space = raw.indexOf(' ');
+  const delivery = space > 0 ? decodeNotice(`0${raw.slice(space)}`) : null;
+  if (!delivery) return null;
+  const recipients: [string, number][] = [];
+  for (const entry of raw.slice(0, space).split(',')) {
+    const colon = entry.lastIndexOf(':');
+    const seq = Number(entry.slice(colon + 1));
+    if (colon <= 0 || !Number.isSafeInteger(seq)) return null;
+    recipients.push([entry.slice(0, colon), seq]);
+  }
+  return { recipients, delivery };
+}

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { APP_CONFIG, AppConfig, parseRate } from '@app/common';
-import { REDIS } from '@app/database';
+import { REDIS, RedisClient } from '@app/database';
 import { Gcra, gcraAdvance, gcraOf, gcraWait } from './gcra';
 import { RateLimitedError } from './limits.errors';
 import { MemoryRateStore, RateStore, RedisRateStore } from './rate-stores';
@@ -45,7 +44,7 @@ export class RateLimiter {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Optional() @Inject(REDIS) redis: Redis | null,
+    @Optional() @Inject(REDIS) redis: RedisClient | null,
   ) {
     this.store = redis ? new RedisRateStore(redis) : new MemoryRateStore();
     for (const [name, setting] of Object.entries(LIMIT_SETTINGS) as [LimitName, string][]) {

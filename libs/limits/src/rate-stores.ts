@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import type Redis from 'ioredis';
+import type { RedisClient } from '@app/database';
 import { Gcra, gcraAdvance, gcraWait } from './gcra';
 
 /** Where the buckets live: Redis for a fleet, this process's memory for a single instance. */
@@ -43,7 +43,7 @@ export class RedisRateStore implements RateStore {
   private readonly logger = new Logger('RateLimits');
   private failing = false;
 
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: RedisClient) {}
 
   async take(key: string, g: Gcra, cost: number): Promise<number> {
     if (this.redis.status !== 'ready') return this.failOpen('Redis is not connected');

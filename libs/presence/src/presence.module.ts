@@ -1,7 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@app/common';
-import { REDIS } from '@app/database';
+import { REDIS, RedisClient } from '@app/database';
 import { PresenceRepository } from './presence.repository';
 import { PresenceService } from './presence.service';
 import { MemoryPresenceStore, PresenceStore } from './presence.store';
@@ -13,7 +12,7 @@ import {
 
 @Module({})
 export class PresenceModule {
-  /** Redis-backed (fleet-wide) when REDIS_URL is set, in memory otherwise. */
+  /** Redis-backed (fleet-wide) with REDIS_URL or REDIS_CLUSTER_NODES, in memory otherwise. */
   static forRoot(timing: RedisPresenceTiming = DEFAULT_PRESENCE_TIMING): DynamicModule {
     return {
       module: PresenceModule,
@@ -22,7 +21,7 @@ export class PresenceModule {
         {
           provide: PresenceStore,
           inject: [REDIS, APP_CONFIG],
-          useFactory: (redis: Redis | null, config: AppConfig) =>
+          useFactory: (redis: RedisClient | null, config: AppConfig) =>
             redis
               ? new RedisPresenceStore(redis, config.REDIS_KEY_PREFIX, timing)
               : new MemoryPresenceStore(),

@@ -173,9 +173,9 @@ describe('RedisPresenceStore (two instances sharing one Redis)', () => {
   it('says first and last socket across instances: online until every instance removed it', async () => {
     const u = userId();
 
-    expect(await A.add(u, 's1')).toBe(true);
-    expect(await B.add(u, 's2')).toBe(false);
-    expect(await A.add(u, 's3')).toBe(false);
+    expect(await A.add(u, 's1', 10)).toBe('first');
+    expect(await B.add(u, 's2', 10)).toBe('more');
+    expect(await A.add(u, 's3', 10)).toBe('more');
 
     expect(await A.remove(u, 's1')).toBe(false);
     expect(await A.remove(u, 's3')).toBe(false);
@@ -187,16 +187,37 @@ describe('RedisPresenceStore (two instances sharing one Redis)', () => {
     expect(await A.onlineAmong([u])).toEqual(new Set());
     expect(await B.remove(u, 's2')).toBe(false);
 
-    expect(await B.add(u, 's4')).toBe(true);
+    expect(await B.add(u, 's4', 10)).toBe('first');
     expect(await B.remove(u, 's4')).toBe(true);
+  });
+
+  it('refuses a socket past maxSockets fleet-wide, atomically, and counts nothing for it', async () => {
+    const u = userId();
+    expect(await A.add(u, 's1', 2)).toBe('first');
+    expect(await B.add(u, 's2', 2)).toBe('more');
+    expect(await A.add(u, 's3', 2)).toBe('refused');
+    expect(await B.countOf(u)).toBe(2);
+    expect(await A.add(u, 's1', 2)).toBe('more'); // the same socket again is not one more
+    const raced = await Promise.all([A.add(u, 's4', 3), B.add(u, 's5', 3)]);
+    expect([...raced].sort()).toEqual(['more', 'refused']);
+    expect(await A.countOf(u)).toBe(3);
+    for (const [store, socket] of [
+      [A, 's1'],
+      [B, 's2'],
+      [A, 's4'],
+      [B, 's5'],
+    ] as const) {
+      await store.remove(u, socket);
+    }
+    expect(await A.countOf(u)).toBe(0);
   });
 
   it('onlineAmong answers from the fleet-wide view, on either instance', async () => {
     const [onA, onB, onBoth, offline] = [userId(), userId(), userId(), userId()];
-    await A.add(onA, 'a1');
-    await B.add(onB, 'b1');
-    await A.add(onBoth, 'a2');
-    await B.add(onBoth, 'b2');
+    await A.add(onA, 'a1', 10);
+    await B.add(onB, 'b1', 10);
+    await A.add(onBoth, 'a2', 10);
+    await B.add(onBoth, 'b2', 10);
 
     for (const store of [A, B]) {
       expect(await store.onlineAmong([onA, onB, onBoth, offline])).toEqual(
@@ -230,9 +251,9 @@ describe('RedisPresenceStore (two instances sharing one Redis)', () => {
       [onBoth, 'a3'],
     ];
     A.localSockets = () => socketsOfA; // the gateway's own list of its sockets
-    for (const [user, socket] of socketsOfA) await A.add(user, socket);
-    await B.add(onBoth, 'b3');
-    await B.add(onlyB, 'b4');
+    for (const [user, socket] of socketsOfA) await A.add(user, socket, 10);
+    await B.add(onBoth, 'b3', 10);
+    await B.add(onlyB, 'b4', 10);
     // Alive instances do not reap each other.
     await new Promise((resolve) => setTimeout(resolve, 2 * TIMING.ttlMs));
     expect(offlineFromB).toEqual([]);

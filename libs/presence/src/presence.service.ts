@@ -1,6 +1,6 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { AuthUser } from '@app/auth';
-import { guard, Notifier } from '@app/common';
+import { APP_CONFIG, AppConfig, guard, Notifier } from '@app/common';
 import { PresenceRepository } from './presence.repository';
 import { PresenceStore } from './presence.store';
 
@@ -23,6 +23,7 @@ export class PresenceService implements OnModuleInit {
     private readonly store: PresenceStore,
     private readonly repository: PresenceRepository,
     private readonly notifier: Notifier,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
@@ -36,8 +37,19 @@ export class PresenceService implements OnModuleInit {
     );
   }
 
-  async connected(user: AuthUser, socketId: string): Promise<void> {
-    if (await this.store.add(user.id, socketId)) await this.announce([user.id], 'online');
+  /**
+   * Counts a new socket of the user, announcing them online if it is their first in the fleet;
+   * false (nothing counted) when they have MAX_SOCKETS_PER_USER sockets already.
+   */
+  async connected(user: AuthUser, socketId: string): Promise<boolean> {
+    const admission = await this.store.add(user.id, socketId, this.config.MAX_SOCKETS_PER_USER);
+    if (admission === 'first') await this.announce([user.id], 'online');
+    return admission !== 'refused';
+  }
+
+  /** Whether the user may open another socket (MAX_SOCKETS_PER_USER), checked at the handshake. */
+  async mayConnect(userId: string): Promise<boolean> {
+    return (await this.store.countOf(userId)) < this.config.MAX_SOCKETS_PER_USER;
   }
 
   async disconnected(user: AuthUser, socketId: string): Promise<void> {

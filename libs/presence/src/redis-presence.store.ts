@@ -1,8 +1,8 @@
 import { Logger, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type Redis from 'ioredis';
 import { guard } from '@app/common';
-import { PresenceStore } from './presence.store';
+import type { RedisClient } from '@app/database';
+import { Admission, PresenceStore } from './presence.store';
 
 export interface RedisPresenceTiming {
   /** How often this instance proves it is alive. */
@@ -20,32 +20,31 @@ export const DEFAULT_PRESENCE_TIMING: RedisPresenceTiming = {
   reapEveryMs: 2_500,
 };
 
-// KEYS: user hash, instance socket set. ARGV: socket id, instance id, "<user> <socket>".
+// Each script touches one key, a user's hash of socketId → instanceId, so on a Redis Cluster
+// every call stays in one slot. The instance's own set of its sockets (to clean up after a crash)
+// is written by a separate command: added before the user's hash and removed after it, so a crash
+// in between leaves only an entry that reaping skips.
+
+// ARGV: socket id, instance id, most sockets a user may have. Returns the user's socket count,
+// or -1 (nothing written) when a new socket would be one too many.
 const ADD = `
+local n = redis.call('HLEN', KEYS[1])
+if n >= tonumber(ARGV[3]) and redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return -1 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('SADD', KEYS[2], ARGV[3])
 return redis.call('HLEN', KEYS[1])`;
 
+// ARGV: socket id. 1 when this removed the user's last socket.
 const REMOVE = `
-local removed = redis.call('HDEL', KEYS[1], ARGV[1])
-redis.call('SREM', KEYS[2], ARGV[3])
-if removed == 1 and redis.call('HLEN', KEYS[1]) == 0 then return 1 end
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 and redis.call('HLEN', KEYS[1]) == 0 then return 1 end
 return 0`;
 
-// KEYS: dead instance's socket set, instance registry. ARGV: user key prefix, dead instance id.
-// Atomic, so when several instances reap the same corpse only the first one sees its sockets.
-const REAP = `
-local offline = {}
-for _, entry in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  local sep = string.find(entry, ' ', 1, true)
-  local user, sock = string.sub(entry, 1, sep - 1), string.sub(entry, sep + 1)
-  local key = ARGV[1] .. user
-  if redis.call('HGET', key, sock) == ARGV[2] then redis.call('HDEL', key, sock) end
-  if redis.call('HLEN', key) == 0 then offline[#offline + 1] = user end
-end
-redis.call('DEL', KEYS[1])
-redis.call('SREM', KEYS[2], ARGV[2])
-return offline`;
+// ARGV: socket id, dead instance id. 1 when this removed the user's last socket (so of several
+// reapers of one corpse, exactly one announces each user offline).
+const REAP_SOCKET = `
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+if redis.call('HLEN', KEYS[1]) == 0 then return 1 end
+return 0`;
 
 /**
  * Fleet-wide presence in Redis keys of our own (not socket.io's fetchSockets, which times out while
@@ -61,7 +60,7 @@ export class RedisPresenceStore extends PresenceStore implements OnModuleInit {
   private timers: NodeJS.Timeout[] = [];
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly timing: RedisPresenceTiming = DEFAULT_PRESENCE_TIMING,
   ) {
@@ -93,50 +92,51 @@ export class RedisPresenceStore extends PresenceStore implements OnModuleInit {
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     // Called after this instance's sockets were removed; drop what is left of us.
-    await this.redis
-      .multi()
-      .del(this.aliveKey(this.instanceId), this.socketsKey(this.instanceId))
-      .srem(this.registryKey, this.instanceId)
-      .exec()
-      .catch(() => undefined);
+    await Promise.all([
+      this.redis.del(this.aliveKey(this.instanceId)),
+      this.redis.del(this.socketsKey(this.instanceId)),
+      this.redis.srem(this.registryKey, this.instanceId),
+    ]).catch(() => undefined);
   }
 
-  async add(userId: string, socketId: string): Promise<boolean> {
-    return (await this.runForSocket(ADD, userId, socketId)) === 1;
+  async add(userId: string, socketId: string, maxSockets: number): Promise<Admission> {
+    await this.redis.sadd(this.socketsKey(this.instanceId), `${userId} ${socketId}`);
+    const count = (await this.redis.eval(
+      ADD,
+      1,
+      this.userKey(userId),
+      socketId,
+      this.instanceId,
+      maxSockets,
+    )) as number;
+    if (count === -1) {
+      await this.redis.srem(this.socketsKey(this.instanceId), `${userId} ${socketId}`);
+      return 'refused';
+    }
+    return count === 1 ? 'first' : 'more';
   }
 
   async remove(userId: string, socketId: string): Promise<boolean> {
-    return (await this.runForSocket(REMOVE, userId, socketId)) === 1;
+    const last = (await this.redis.eval(REMOVE, 1, this.userKey(userId), socketId)) === 1;
+    await this.redis.srem(this.socketsKey(this.instanceId), `${userId} ${socketId}`);
+    return last;
   }
 
-  /** ADD or REMOVE for one socket of this instance. */
-  private async runForSocket(script: string, userId: string, socketId: string): Promise<number> {
-    const keys = [this.userKey(userId), this.socketsKey(this.instanceId)];
-    return (await this.redis.eval(
-      script,
-      2,
-      ...keys,
-      socketId,
-      this.instanceId,
-      `${userId} ${socketId}`,
-    )) as number;
+  async countOf(userId: string): Promise<number> {
+    return this.redis.hlen(this.userKey(userId));
   }
 
   async onlineAmong(userIds: readonly string[]): Promise<Set<string>> {
-    if (userIds.length === 0) return new Set();
-    const pipeline = this.redis.pipeline();
-    for (const id of userIds) pipeline.exists(this.userKey(id));
-    const results = (await pipeline.exec()) ?? [];
-    return new Set(userIds.filter((_, i) => results[i]?.[1] === 1));
+    const exists = await Promise.all(userIds.map((id) => this.redis.exists(this.userKey(id))));
+    return new Set(userIds.filter((_, i) => exists[i] === 1));
   }
 
   private async heartbeat(): Promise<void> {
     try {
-      const [, [, added]] = (await this.redis
-        .multi()
-        .set(this.aliveKey(this.instanceId), '1', 'PX', this.timing.ttlMs)
-        .sadd(this.registryKey, this.instanceId)
-        .exec()) as [unknown, [unknown, number]];
+      const [, added] = await Promise.all([
+        this.redis.set(this.aliveKey(this.instanceId), '1', 'PX', this.timing.ttlMs),
+        this.redis.sadd(this.registryKey, this.instanceId),
+      ]);
       // We were missing from the registry: another instance reaped us during an outage.
       if (added === 1) await this.reregister();
     } catch (err) {
@@ -149,11 +149,33 @@ export class RedisPresenceStore extends PresenceStore implements OnModuleInit {
     let sockets = 0;
     for (const [userId, socketId] of this.localSockets()) {
       sockets++;
-      if (await this.add(userId, socketId)) cameBack.push(userId);
+      // Sockets that were admitted stay, even if the user has others elsewhere by now.
+      if ((await this.add(userId, socketId, Infinity)) === 'first') cameBack.push(userId);
     }
     if (sockets === 0) return;
     this.logger.warn(`re-registered ${sockets} socket(s) after being declared dead`);
     if (cameBack.length) this.emit('online', cameBack);
+  }
+
+  /** Removes a dead instance's sockets; returns the users left with none. */
+  private async reap(instanceId: string): Promise<string[]> {
+    const offline = new Set<string>();
+    for (const entry of await this.redis.smembers(this.socketsKey(instanceId))) {
+      const [userId, socketId] = entry.split(' ');
+      const last = await this.redis.eval(
+        REAP_SOCKET,
+        1,
+        this.userKey(userId),
+        socketId,
+        instanceId,
+      );
+      if (last === 1) offline.add(userId);
+    }
+    await Promise.all([
+      this.redis.del(this.socketsKey(instanceId)),
+      this.redis.del(this.aliveKey(instanceId)),
+    ]);
+    return [...offline];
   }
 
   private async reapDeadInstances(): Promise<void> {
@@ -162,20 +184,12 @@ export class RedisPresenceStore extends PresenceStore implements OnModuleInit {
         (id) => id !== this.instanceId,
       );
       if (ids.length === 0) return;
-      const pipeline = this.redis.pipeline();
-      for (const id of ids) pipeline.exists(this.aliveKey(id));
-      const alive = (await pipeline.exec()) ?? [];
+      const alive = await Promise.all(ids.map((id) => this.redis.exists(this.aliveKey(id))));
       for (const [i, id] of ids.entries()) {
-        if (alive[i]?.[1] === 1) continue;
-        const offline = (await this.redis.eval(
-          REAP,
-          2,
-          this.socketsKey(id),
-          this.registryKey,
-          this.userKey(''),
-          id,
-        )) as string[];
-        const users = [...new Set(offline)];
+        // Of several instances finding the same corpse, the one that takes it off the registry
+        // reaps it.
+        if (alive[i] === 1 || (await this.redis.srem(this.registryKey, id)) === 0) continue;
+        const users = await this.reap(id);
         this.logger.warn(
           `instance ${id} stopped heartbeating; ${users.length} user(s) went offline with it`,
         );

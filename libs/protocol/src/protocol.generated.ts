@@ -125,7 +125,8 @@ export interface RenewTokenPayload {
 export interface ConnectError {
   /**
    * `unauthorized` when Bowl refused the handshake token, `rate limited` when the user or the
-   * client's address opens connections too fast; transport failures of the client library (e.g.
+   * client's address opens connections too fast, `too many connections` when the user has
+   * `MAX_SOCKETS_PER_USER` sockets open already; transport failures of the client library (e.g.
    * `xhr poll error`, `websocket error`) carry other messages.
    */
   message: string;
@@ -140,7 +141,12 @@ export interface ConnectError {
 export type RetryAfterMs = number;
 
 export interface SessionEndedPayload {
-  reason: 'token expired' | 'logged out' | 'password changed' | 'server shutting down';
+  reason:
+    | 'token expired'
+    | 'logged out'
+    | 'password changed'
+    | 'server shutting down'
+    | 'too many connections';
 }
 
 export interface OnlineChats {
@@ -336,4 +342,4 @@ export interface ServerEvents {
 }
 
 /** Server → client events that the client acknowledges once it holds them. */
-export type AcknowledgedServerEvent = 'contactChatMessage' | 'groupChatMessage';
+export type AcknowledgedServerEvent = 'contactChatMessage' | 'groupChatMessage' | 'messagesDropped';

@@ -1,21 +1,14 @@
 import { BowlClient, SocketLike } from './client';
 import {
-  ConflictError,
   ConnectionLostError,
-  ForbiddenError,
+  GroupFullError,
   HttpError,
-  InternalServerError,
-  MessageTooLargeError,
+  InternalError,
   NotAContactError,
-  NotFoundError,
-  NotGroupAdminError,
   RateLimitedError,
-  RecipientQueueFullError,
   RequestError,
   RequestTimeoutError,
   SessionEndedError,
-  UnauthorizedError,
-  UnknownEventError,
   ValidationError,
 } from './errors';
 
@@ -70,8 +63,8 @@ class FakeSocket implements SocketLike {
     this.connected = true;
     this.fire('connect');
   }
-  refuse(message: string) {
-    this.fire('connect_error', new Error(message));
+  refuse(refusal: string | Error) {
+    this.fire('connect_error', typeof refusal === 'string' ? new Error(refusal) : refusal);
   }
   drop(reason = 'transport close') {
     this.connected = false;
@@ -231,6 +224,23 @@ describe('BowlClient delivery', () => {
       ['no handler for contactChatMessage: left unacknowledged'],
     ]);
   });
+
+  it('acknowledges messagesDropped once its handler resolved, never without one', async () => {
+    const t = setup();
+    const counts: number[] = [];
+    await online(t);
+    const unhandled = jest.fn();
+    t.socket().send('messagesDropped', { count: 3 }, unhandled);
+    const stop = t.client.on('messagesDropped', ({ count }) => void counts.push(count));
+    const handled = jest.fn();
+    t.socket().send('messagesDropped', { count: 3 }, handled);
+    await jest.advanceTimersByTimeAsync(0);
+    stop();
+    expect([unhandled.mock.calls.length, handled.mock.calls.length, counts]).toEqual([0, 1, [3]]);
+    expect(t.errors.map((e) => e.message)).toEqual([
+      'no handler for messagesDropped: left unacknowledged',
+    ]);
+  });
 });
 
 describe('BowlClient requests', () => {
@@ -304,19 +314,13 @@ describe('BowlClient requests', () => {
   it('turns ERROR acks into a typed error per code, with a generic fallback', async () => {
     const t = setup();
     await online(t);
+    // Every code has its class (errors.spec.ts checks them against the protocol document).
     const classes = {
       validation: ValidationError,
-      unauthorized: UnauthorizedError,
-      forbidden: ForbiddenError,
-      not_found: NotFoundError,
-      conflict: ConflictError,
       not_a_contact: NotAContactError,
-      not_group_admin: NotGroupAdminError,
+      group_full: GroupFullError,
       rate_limited: RateLimitedError,
-      message_too_large: MessageTooLargeError,
-      recipient_queue_full: RecipientQueueFullError,
-      unknown_event: UnknownEventError,
-      internal: InternalServerError,
+      internal: InternalError,
       something_new: RequestError,
     };
     for (const [code, ErrorClass] of Object.entries(classes)) {
@@ -361,6 +365,25 @@ describe('BowlClient connection', () => {
     t.socket().accept();
     t.socket().drop();
     expect(retries.at(-1)).toBe(500);
+    jest.spyOn(Math, 'random').mockRestore();
+  });
+
+  it('waits as long as the server says when it refuses a connection as rate limited', async () => {
+    const t = setup();
+    jest.spyOn(Math, 'random').mockReturnValue(0);
+    await online(t);
+    const retries: number[] = [];
+    t.client.onStatus((s) => void (s.state === 'offline' && retries.push(s.retryInMs)));
+    t.socket().drop();
+    await jest.advanceTimersByTimeAsync(500);
+    const refusal = Object.assign(new Error('rate limited'), {
+      data: { code: 'rate_limited', retryAfterMs: 7000 },
+    });
+    t.socket().refuse(refusal);
+    await jest.advanceTimersByTimeAsync(6999);
+    expect([retries, t.socket().connects]).toEqual([[500, 7000], 2]);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(t.socket().connects).toBe(3);
     jest.spyOn(Math, 'random').mockRestore();
   });
 

@@ -1,8 +1,10 @@
 import { io } from 'socket.io-client';
 import type {
   AcknowledgedServerEvent,
+  ClientAck,
   ClientEvent,
   ClientPayload,
+  ConnectError,
   ErrorAck,
   OkAckOf,
   ServerEvent,
@@ -25,7 +27,7 @@ export interface SocketLike {
   connect(): unknown;
   disconnect(): unknown;
   on(event: 'connect', listener: () => void): unknown;
-  on(event: 'connect_error', listener: (err: Error) => void): unknown;
+  on(event: 'connect_error', listener: (err: Error & ConnectError) => void): unknown;
   on(event: 'disconnect', listener: (reason: string) => void): unknown;
   /** Every other incoming event, with the ack callback last when the server asked for one. */
   onAny(listener: (event: string, ...args: unknown[]) => void): unknown;
@@ -80,20 +82,19 @@ interface Pending {
 
 /** Events sent with a clientMessageId, which the server stores at most once. */
 const RESENDABLE: ReadonlySet<ClientEvent> = new Set(['contactChatMessage', 'groupChatMessage']);
-const DELIVERED: ReadonlySet<string> = new Set<AcknowledgedServerEvent>([
+/** Events the server emits with an ack callback, to learn that the client holds them. */
+const ACKNOWLEDGED: ReadonlySet<string> = new Set<AcknowledgedServerEvent>([
   'contactChatMessage',
   'groupChatMessage',
+  'messagesDropped',
 ]);
-
-/** The ack of renewToken (contracts.md), which the client sends itself. */
-type RenewTokenAck = { status: 'OK'; expiresIn?: number } | ErrorAck;
 
 /**
  * A Bowl connection: log in, connect, and stay connected. It reconnects with backoff, refreshes
- * the access token before it expires, acknowledges delivered messages only once the app's
- * handlers resolved (and drops redeliveries by id), turns ERROR acks into typed errors, and
- * queues requests while offline; chat messages carry a clientMessageId, so one resent after a
- * lost ack is still stored only once.
+ * the access token before it expires (and hands it to the open socket), acknowledges delivered
+ * messages and `messagesDropped` only once the app's handlers resolved (and drops redeliveries
+ * by id), turns ERROR acks into typed errors, and queues requests while offline; chat messages
+ * carry a clientMessageId, so one resent after a lost ack is still stored only once.
  */
 export class BowlClient {
   readonly api: AuthApi;
@@ -212,9 +213,10 @@ export class BowlClient {
   }
 
   /**
-   * Handles a server → client event. For delivered chat messages the message is acknowledged
-   * once every handler resolved; if one throws it is not, and the server delivers it again on
-   * the next connection. Register handlers before connect().
+   * Handles a server → client event. Delivered chat messages and `messagesDropped` are
+   * acknowledged once every handler resolved; if one throws (or none is registered) they are
+   * not, and the server sends them again on the next connection. Register handlers before
+   * connect().
    */
   on<E extends ServerEvent>(event: E, handler: Handler<E>): () => void {
     const set = this.handlers.get(event) ?? new Set();
@@ -271,13 +273,15 @@ export class BowlClient {
     return socket;
   }
 
-  private connectFailed(err: Error): void {
+  private connectFailed(err: Error & ConnectError): void {
     if (err.message === 'unauthorized') {
       // The token was refused: one refresh may fix it (refresh() ends the session if not).
       if (!this.session?.refreshToken) return this.end('unauthorized');
       this.renewAt = 0;
     }
-    this.retryLater(err.message);
+    // Connecting too fast: not before the server allows it.
+    const retryAfterMs = err.data?.retryAfterMs;
+    this.retryLater(err.message, typeof retryAfterMs === 'number' ? retryAfterMs : 0);
   }
 
   private disconnected(reason: string): void {
@@ -288,10 +292,10 @@ export class BowlClient {
     }
   }
 
-  private retryLater(error: string): void {
+  private retryLater(error: string, atLeastMs = 0): void {
     if (this.status.state === 'ended' || this.status.state === 'closed') return;
     const ceiling = Math.min(this.maxBackoffMs, this.minBackoffMs * 2 ** this.attempts++);
-    const retryInMs = Math.round(ceiling * (0.5 + Math.random() / 2));
+    const retryInMs = Math.max(atLeastMs, Math.round(ceiling * (0.5 + Math.random() / 2)));
     this.setStatus({ state: 'offline', retryInMs, error });
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = setTimeout(() => void this.open(), retryInMs);
@@ -326,7 +330,7 @@ export class BowlClient {
   private receive(event: string, args: unknown[]): void {
     const [payload] = args;
     if (event === 'sessionEnded') return this.sessionEnded(payload as { reason?: unknown });
-    if (DELIVERED.has(event) && typeof args[args.length - 1] === 'function') {
+    if (ACKNOWLEDGED.has(event) && typeof args[args.length - 1] === 'function') {
       return void this.deliver(
         event,
         payload as { id?: unknown },
@@ -336,10 +340,10 @@ export class BowlClient {
     this.handle(event, payload).catch((err: Error) => this.report(err));
   }
 
-  /** Runs the handlers of an event; rejects when one throws or, for a message, when none exist. */
+  /** Runs the handlers of an event; rejects when one throws or, for an acknowledged one, none exist. */
   private async handle(event: string, payload: unknown): Promise<void> {
     const handlers = [...(this.handlers.get(event) ?? [])];
-    if (handlers.length === 0 && DELIVERED.has(event)) {
+    if (handlers.length === 0 && ACKNOWLEDGED.has(event)) {
       throw new BowlError('unhandled', `no handler for ${event}: left unacknowledged`);
     }
     await Promise.all(handlers.map((handler) => handler(payload as never)));
@@ -368,7 +372,7 @@ export class BowlClient {
     }
   }
 
-  /** The server is about to disconnect this socket on purpose (contracts.md: sessionEnded). */
+  /** The server is about to disconnect this socket on purpose, and says why. */
   private sessionEnded(payload: { reason?: unknown }): void {
     const reason = typeof payload?.reason === 'string' ? payload.reason : 'ended by the server';
     // Reconnect when the disconnect comes, possibly to another instance of the fleet.
@@ -468,9 +472,9 @@ export class BowlClient {
   private async renew(): Promise<void> {
     if (!(await this.refresh()) || !this.socket?.connected) return;
     const token = this.session!.accessToken;
-    const ack = await new Promise<RenewTokenAck | undefined>((resolve) => {
+    const ack = await new Promise<ClientAck<'renewToken'> | undefined>((resolve) => {
       const timer = setTimeout(() => resolve(undefined), this.requestTimeoutMs);
-      this.socket!.emit('renewToken', { token }, (answer: RenewTokenAck) => {
+      this.socket!.emit('renewToken', { token }, (answer: ClientAck<'renewToken'>) => {
         clearTimeout(timer);
         resolve(answer);
       });

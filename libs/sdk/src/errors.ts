@@ -24,44 +24,95 @@ export class RequestError extends BowlError {
 
   constructor(readonly ack: ErrorAck) {
     super(ack.code ?? 'error', ack.error);
-    const { retryAfterMs, ref } = ack as ErrorAck & { retryAfterMs?: unknown };
+    const { retryAfterMs, ref } = ack as { retryAfterMs?: unknown; ref?: unknown };
     if (typeof retryAfterMs === 'number') this.retryAfterMs = retryAfterMs;
     if (typeof ref === 'string') this.ref = ref;
   }
 }
 
-export class ValidationError extends RequestError {}
-export class UnauthorizedError extends RequestError {}
-export class ForbiddenError extends RequestError {}
-export class NotFoundError extends RequestError {}
-export class ConflictError extends RequestError {}
-export class NotAContactError extends RequestError {}
-export class NotGroupAdminError extends RequestError {}
-export class RateLimitedError extends RequestError {}
-export class MessageTooLargeError extends RequestError {}
-export class RecipientQueueFullError extends RequestError {}
-export class UnknownEventError extends RequestError {}
-export class InternalServerError extends RequestError {}
+// One class per `code` the server sends (docs/asyncapi.yaml: `x-errors` of each event, and the
+// codes every event can get); errors.spec.ts fails when the document and this list differ.
 
-const REQUEST_ERRORS: Record<string, new (ack: ErrorAck) => RequestError> = {
+/** The payload breaks the event's schema; the message names the field. */
+export class ValidationError extends RequestError {}
+/** An unexpected failure on the server; `ref` is in its log. */
+export class InternalError extends RequestError {}
+/** The server does not handle an event of that name. */
+export class UnknownEventError extends RequestError {}
+/** Over a rate limit: nothing was done; `retryAfterMs` says when it would be allowed. */
+export class RateLimitedError extends RequestError {}
+/** renewToken with a token that is not a valid access token of this socket's user. */
+export class UnauthorizedError extends RequestError {}
+
+// Contacts
+export class UserNotFoundError extends RequestError {}
+export class CannotAddSelfError extends RequestError {}
+export class AlreadyContactError extends RequestError {}
+export class RequestAlreadyPendingError extends RequestError {}
+export class NoPendingRequestError extends RequestError {}
+export class NotAContactError extends RequestError {}
+export class AccountGoneError extends RequestError {}
+export class TooManyPendingRequestsError extends RequestError {}
+export class TargetHasTooManyRequestsError extends RequestError {}
+
+// Messages
+export class RecipientQueueFullError extends RequestError {}
+export class MessageTooLargeError extends RequestError {}
+
+// Groups
+export class NoSuchGroupError extends RequestError {}
+export class NotGroupMemberError extends RequestError {}
+export class NotGroupAdminError extends RequestError {}
+export class InviteeNotAContactError extends RequestError {}
+export class AlreadyGroupMemberError extends RequestError {}
+export class AlreadyInvitedError extends RequestError {}
+export class NoPendingInvitationError extends RequestError {}
+export class NoSuchMemberError extends RequestError {}
+export class CannotRemoveSelfError extends RequestError {}
+export class AlreadyGroupAdminError extends RequestError {}
+export class GroupFullError extends RequestError {}
+export class TooManyGroupsError extends RequestError {}
+export class TooManyInvitationsError extends RequestError {}
+
+/** The error class of each refusal code. */
+export const REQUEST_ERRORS = {
   validation: ValidationError,
-  unauthorized: UnauthorizedError,
-  forbidden: ForbiddenError,
-  not_found: NotFoundError,
-  conflict: ConflictError,
-  not_a_contact: NotAContactError,
-  not_group_admin: NotGroupAdminError,
-  rate_limited: RateLimitedError,
-  message_too_large: MessageTooLargeError,
-  recipient_queue_full: RecipientQueueFullError,
+  internal: InternalError,
   unknown_event: UnknownEventError,
-  internal: InternalServerError,
-};
+  rate_limited: RateLimitedError,
+  unauthorized: UnauthorizedError,
+  user_not_found: UserNotFoundError,
+  cannot_add_self: CannotAddSelfError,
+  already_contact: AlreadyContactError,
+  request_already_pending: RequestAlreadyPendingError,
+  no_pending_request: NoPendingRequestError,
+  not_a_contact: NotAContactError,
+  account_gone: AccountGoneError,
+  too_many_pending_requests: TooManyPendingRequestsError,
+  target_has_too_many_requests: TargetHasTooManyRequestsError,
+  recipient_queue_full: RecipientQueueFullError,
+  message_too_large: MessageTooLargeError,
+  no_such_group: NoSuchGroupError,
+  not_group_member: NotGroupMemberError,
+  not_group_admin: NotGroupAdminError,
+  invitee_not_a_contact: InviteeNotAContactError,
+  already_group_member: AlreadyGroupMemberError,
+  already_invited: AlreadyInvitedError,
+  no_pending_invitation: NoPendingInvitationError,
+  no_such_member: NoSuchMemberError,
+  cannot_remove_self: CannotRemoveSelfError,
+  already_group_admin: AlreadyGroupAdminError,
+  group_full: GroupFullError,
+  too_many_groups: TooManyGroupsError,
+  too_many_invitations: TooManyInvitationsError,
+} as const satisfies Record<string, new (ack: ErrorAck) => RequestError>;
+
+export type RequestErrorCode = keyof typeof REQUEST_ERRORS;
 
 /** The typed error for an ERROR ack (a RequestError subclass by `code`). */
 export function errorFromAck(ack: ErrorAck): RequestError {
-  const ErrorClass = Object.hasOwn(REQUEST_ERRORS, ack.code)
-    ? REQUEST_ERRORS[ack.code]
+  const ErrorClass: new (ack: ErrorAck) => RequestError = Object.hasOwn(REQUEST_ERRORS, ack.code)
+    ? REQUEST_ERRORS[ack.code as RequestErrorCode]
     : RequestError;
   return new ErrorClass(ack);
 }

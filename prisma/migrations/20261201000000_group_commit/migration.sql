@@ -25,6 +25,14 @@ ALTER TABLE "deliveries" ADD COLUMN "sender_id" UUID;
 UPDATE "deliveries" d SET "sender_id" = m."sender_id" FROM "messages" m WHERE m."id" = d."message_id";
 ALTER TABLE "deliveries" ALTER COLUMN "sender_id" SET NOT NULL;
 
+-- A batch writes a delivery per recipient; a foreign key to users would lock each recipient's
+-- users row (FOR KEY SHARE) once more per delivery, while the batch already holds their mailbox
+-- rows FOR UPDATE: the key points at the mailbox instead, whose lock covers the check. And none to
+-- messages: both are written and deleted together by the functions below, never apart.
+ALTER TABLE "deliveries" DROP CONSTRAINT "deliveries_recipient_id_fkey";
+ALTER TABLE "deliveries" ADD CONSTRAINT "deliveries_recipient_id_fkey" FOREIGN KEY ("recipient_id") REFERENCES "mailboxes"("user_id") ON DELETE CASCADE ON UPDATE CASCADE;
+ALTER TABLE "deliveries" DROP CONSTRAINT "deliveries_message_id_fkey";
+
 -- The queue length is now last_seq - acked_seq; group messages skipped because the recipient's
 -- queue was full are counted, to be told on their next connect.
 ALTER TABLE "mailboxes" DROP COLUMN "pending";
@@ -50,97 +58,127 @@ DROP FUNCTION "bowl_acknowledge"(UUID[], UUID[]);
 -- full (or holds the sender's share) is skipped and counted in mailboxes.dropped; the others get
 -- the message. The callers never put two messages with the same sender and client id in one batch.
 CREATE FUNCTION "bowl_store_batch"(
-  p_ids UUID[], p_senders UUID[], p_tos TEXT[], p_groups TEXT[], p_client_ids TEXT[],
+  p_ids UUID[], p_senders UUID[], p_tos TEXT[], p_groups CHAR(24)[], p_client_ids TEXT[],
   p_types TEXT[], p_bodies TEXT[], p_dates TEXT[], p_times TEXT[],
   p_max_queued INTEGER, p_sender_share INTEGER
 ) RETURNS TABLE (idx INTEGER, outcome TEXT, message_id UUID, sent_at TIMESTAMPTZ, recipient_ids UUID[], seqs BIGINT[])
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+-- Its statements are planned once per connection, not on every call: a single send at low load
+-- would otherwise spend about a third of its time planning.
+SET plan_cache_mode = force_generic_plan
+AS $$
+-- Every table is reached by its index from the batch (correlated lookups, `= ANY(array)`), never
+-- scanned, and per-message facts are kept in arrays indexed by the message's position `n`, so the
+-- cost grows with the batch, not with the tables.
 DECLARE
-  v_outcome TEXT[];
-  v_to_ids UUID[];
-  v_plan_idx INTEGER[];
-  v_plan_recipient UUID[];
-  v_plan_ok BOOLEAN[];
-  v_inserted UUID[];
+  v_outcome TEXT[];    -- per message: NULL while it may be stored
+  v_to_ids UUID[];     -- per message: the 1:1 recipient, when a contact
+  c_n INTEGER[];       -- per candidate delivery (ordered by n, recipient): its message
+  c_sender UUID[];
+  c_recipient UUID[];
+  c_ok BOOLEAN[];      -- the recipient's queue takes it
+  v_recipients UUID[]; -- every candidate recipient, in user id order (the lock order)
+  v_any_ok BOOLEAN[];  -- per message: someone takes it
+  v_stored BOOLEAN[];  -- per message: inserted by this call
 BEGIN
-  -- 1. Who may send what: resends, contacts, memberships (one row per message, in input order).
+  -- 1. Who may send what: resends, contacts, memberships.
   SELECT array_agg(CASE
-           WHEN dup.id IS NOT NULL THEN 'duplicate'
-           WHEN i.to_email IS NOT NULL AND ct.contact_id IS NULL THEN 'not_contact'
-           WHEN i.group_id IS NOT NULL AND me.user_id IS NULL THEN 'not_member'
+           WHEN i.client_id IS NOT NULL AND EXISTS (
+             SELECT 1 FROM messages m WHERE m.sender_id = i.sender AND m.client_message_id = i.client_id)
+             THEN 'duplicate'
+           WHEN i.to_email IS NOT NULL AND c.contact_id IS NULL THEN 'not_contact'
+           WHEN i.group_id IS NOT NULL AND NOT EXISTS (
+             SELECT 1 FROM group_members me WHERE me.group_id = i.group_id AND me.user_id = i.sender)
+             THEN 'not_member'
          END ORDER BY i.n),
-         array_agg(ct.contact_id ORDER BY i.n)
+         array_agg(c.contact_id ORDER BY i.n)
     INTO v_outcome, v_to_ids
     FROM unnest(p_senders, p_tos, p_groups, p_client_ids) WITH ORDINALITY AS i(sender, to_email, group_id, client_id, n)
-    LEFT JOIN messages dup ON dup.sender_id = i.sender AND dup.client_message_id = i.client_id
-    LEFT JOIN users u ON u.email = i.to_email
-    LEFT JOIN contacts ct ON ct.user_id = i.sender AND ct.contact_id = u.id
-    LEFT JOIN group_members me ON me.group_id = i.group_id AND me.user_id = i.sender;
+    LEFT JOIN LATERAL (
+      SELECT ct.contact_id FROM users u JOIN contacts ct ON ct.user_id = i.sender AND ct.contact_id = u.id
+       WHERE u.email = i.to_email
+    ) c ON true;
 
-  -- 2. Every recipient of the messages to store, whether their queue takes it (under the lock).
-  WITH todo AS (
-    SELECT t.n, p_senders[t.n] AS sender, v_to_ids[t.n] AS to_id, p_groups[t.n] AS group_id
-      FROM generate_subscripts(p_ids, 1) AS t(n)
-     WHERE v_outcome[t.n] IS NULL
-  ), candidates AS (
-    SELECT t.n, t.sender, t.to_id AS recipient FROM todo t WHERE t.to_id IS NOT NULL
-    UNION ALL
-    SELECT t.n, t.sender, gm.user_id FROM todo t
-      JOIN group_members gm ON gm.group_id = t.group_id AND gm.user_id <> t.sender
-  ), locked AS (
-    SELECT b.user_id, b.last_seq FROM mailboxes b
-     WHERE b.user_id IN (SELECT c.recipient FROM candidates c)
+  -- 2. Every recipient of the messages to store.
+  SELECT array_agg(x.n ORDER BY x.n, x.recipient), array_agg(x.sender ORDER BY x.n, x.recipient),
+         array_agg(x.recipient ORDER BY x.n, x.recipient)
+    INTO c_n, c_sender, c_recipient
+    FROM (
+      SELECT t.n, p_senders[t.n] AS sender, v_to_ids[t.n] AS recipient
+        FROM generate_subscripts(p_ids, 1) AS t(n)
+       WHERE v_outcome[t.n] IS NULL AND v_to_ids[t.n] IS NOT NULL
+      UNION ALL
+      SELECT t.n, p_senders[t.n], gm.user_id
+        FROM generate_subscripts(p_ids, 1) AS t(n)
+        CROSS JOIN LATERAL (
+          SELECT g.user_id FROM group_members g WHERE g.group_id = p_groups[t.n] AND g.user_id <> p_senders[t.n]
+        ) gm
+       WHERE v_outcome[t.n] IS NULL AND p_groups[t.n] IS NOT NULL
+    ) x;
+  v_recipients := ARRAY(SELECT DISTINCT r FROM unnest(c_recipient) AS r ORDER BY r);
+
+  -- 3. Lock the recipients' mailboxes in user id order; whether each queue takes each message.
+  WITH box AS (
+    SELECT b.user_id, b.last_seq FROM mailboxes b WHERE b.user_id = ANY(v_recipients)
      ORDER BY b.user_id FOR UPDATE
+  ), cursor AS (
+    SELECT dc.user_id, dc.acked_seq FROM delivery_cursors dc WHERE dc.user_id = ANY(v_recipients)
   ), queued AS (
-    SELECT c.n, c.sender, c.recipient, k.acked,
-           l.last_seq - k.acked + row_number() OVER (PARTITION BY c.recipient ORDER BY c.n) AS backlog,
+    SELECT c.n, c.sender, c.recipient, COALESCE(cursor.acked_seq, 0) AS acked,
+           box.last_seq - COALESCE(cursor.acked_seq, 0)
+             + row_number() OVER (PARTITION BY c.recipient ORDER BY c.n) AS backlog,
            row_number() OVER (PARTITION BY c.recipient, c.sender ORDER BY c.n) AS nth_from_sender
-      FROM candidates c
-      JOIN locked l ON l.user_id = c.recipient
-      CROSS JOIN LATERAL (SELECT COALESCE((SELECT dc.acked_seq FROM delivery_cursors dc WHERE dc.user_id = c.recipient), 0) AS acked) k
+      FROM unnest(c_n, c_sender, c_recipient) AS c(n, sender, recipient)
+      JOIN box ON box.user_id = c.recipient
+      LEFT JOIN cursor ON cursor.user_id = c.recipient
   )
-  SELECT array_agg(q.n), array_agg(q.recipient),
-         array_agg(q.backlog <= p_max_queued AND (q.backlog <= p_sender_share OR
+  SELECT array_agg(q.backlog <= p_max_queued AND (q.backlog <= p_sender_share OR
            (SELECT count(*) FROM (SELECT 1 FROM deliveries d
                                    WHERE d.recipient_id = q.recipient AND d.seq > q.acked AND d.sender_id = q.sender
-                                   LIMIT p_sender_share) mine) + q.nth_from_sender <= p_sender_share))
-    INTO v_plan_idx, v_plan_recipient, v_plan_ok
+                                   LIMIT p_sender_share) mine) + q.nth_from_sender <= p_sender_share)
+           ORDER BY q.n, q.recipient)
+    INTO c_ok
     FROM queued q;
 
   -- A 1:1 message is refused as a whole when its one recipient cannot take it.
-  SELECT array_agg(CASE WHEN o.outcome IS NULL AND v_to_ids[o.n] IS NOT NULL AND EXISTS (
-           SELECT 1 FROM unnest(v_plan_idx, v_plan_ok) p(n, ok) WHERE p.n = o.n AND NOT p.ok)
-           THEN 'queue_full' ELSE o.outcome END ORDER BY o.n)
-    INTO v_outcome
-    FROM unnest(v_outcome) WITH ORDINALITY AS o(outcome, n);
+  SELECT array_agg(CASE WHEN t_outcome IS NULL AND v_to_ids[t.n] IS NOT NULL AND NOT COALESCE(a.all_ok, true)
+                        THEN 'queue_full' ELSE t_outcome END ORDER BY t.n),
+         array_agg(COALESCE(a.any_ok, false) ORDER BY t.n)
+    INTO v_outcome, v_any_ok
+    FROM generate_subscripts(p_ids, 1) AS t(n)
+    CROSS JOIN LATERAL (SELECT v_outcome[t.n] AS t_outcome) o
+    LEFT JOIN (
+      SELECT x.n, bool_or(x.ok) AS any_ok, bool_and(x.ok) AS all_ok
+        FROM unnest(c_n, c_ok) AS x(n, ok) GROUP BY x.n
+    ) a ON a.n = t.n;
 
-  -- 3. The messages. A message nobody gets (a group of one, every member full) keeps no
+  -- 4. The messages. A message nobody gets (a group of one, every member full) keeps no
   -- ciphertext: its row only makes a resend idempotent.
   WITH inserted AS (
     INSERT INTO messages AS m (id, sender_id, group_id, client_message_id, message_type, body, date, time)
     SELECT p_ids[t.n], p_senders[t.n], p_groups[t.n], p_client_ids[t.n],
-           CASE WHEN r.any_ok THEN p_types[t.n]::json END,
-           CASE WHEN r.any_ok THEN p_bodies[t.n] END,
+           CASE WHEN v_any_ok[t.n] THEN p_types[t.n]::json END,
+           CASE WHEN v_any_ok[t.n] THEN p_bodies[t.n] END,
            p_dates[t.n], p_times[t.n]
       FROM generate_subscripts(p_ids, 1) AS t(n)
-      CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM unnest(v_plan_idx, v_plan_ok) p(n, ok) WHERE p.n = t.n AND p.ok) AS any_ok) r
      WHERE v_outcome[t.n] IS NULL
     ON CONFLICT (sender_id, client_message_id) DO NOTHING -- the same resend, racing from another instance
     RETURNING m.id
   )
-  SELECT COALESCE(array_agg(inserted.id), '{}') INTO v_inserted FROM inserted;
+  SELECT array_agg(inserted.id IS NOT NULL ORDER BY t.n) INTO v_stored
+    FROM generate_subscripts(p_ids, 1) AS t(n) LEFT JOIN inserted ON inserted.id = p_ids[t.n];
 
-  -- 4. Queue each inserted message for the recipients that take it, count the skipped ones.
+  -- 5. Queue each stored message for the recipients that take it, count the skipped ones.
   RETURN QUERY
   WITH plan AS (
-    SELECT p.n, p.recipient, p.ok FROM unnest(v_plan_idx, v_plan_recipient, v_plan_ok) AS p(n, recipient, ok)
-     WHERE p_ids[p.n] = ANY(v_inserted)
+    SELECT c.n, c.recipient, c.ok FROM unnest(c_n, c_recipient, c_ok) AS c(n, recipient, ok)
+     WHERE v_stored[c.n]
   ), counts AS (
     SELECT plan.recipient, count(*) FILTER (WHERE plan.ok) AS taken, count(*) FILTER (WHERE NOT plan.ok) AS skipped
       FROM plan GROUP BY plan.recipient
   ), bumped AS (
     UPDATE mailboxes b SET last_seq = b.last_seq + c.taken, dropped = b.dropped + c.skipped
-      FROM counts c WHERE b.user_id = c.recipient
+      FROM counts c WHERE b.user_id = c.recipient AND b.user_id = ANY(v_recipients)
     RETURNING b.user_id, b.last_seq - c.taken AS base
   ), numbered AS (
     SELECT plan.n, plan.recipient, bumped.base + row_number() OVER (PARTITION BY plan.recipient ORDER BY plan.n) AS seq
@@ -157,16 +195,19 @@ BEGIN
   )
   SELECT t.n::INTEGER,
          CASE WHEN v_outcome[t.n] IS NOT NULL THEN v_outcome[t.n]
-              WHEN p_ids[t.n] = ANY(v_inserted) THEN 'stored'
+              WHEN v_stored[t.n] THEN 'stored'
               ELSE 'duplicate' END,
-         COALESCE(CASE WHEN p_ids[t.n] = ANY(v_inserted) THEN p_ids[t.n] END, dup.id),
+         CASE WHEN v_stored[t.n] THEN p_ids[t.n] ELSE dup.id END,
          -- sent_at is the column's default, now() rounded to its precision
-         COALESCE(CASE WHEN p_ids[t.n] = ANY(v_inserted) THEN now()::TIMESTAMPTZ(3) END, dup.sent_at),
+         CASE WHEN v_stored[t.n] THEN now()::TIMESTAMPTZ(3) ELSE dup.sent_at END,
          COALESCE(pm.recipient_ids, '{}'), COALESCE(pm.seqs, '{}')
     FROM generate_subscripts(p_ids, 1) AS t(n)
     LEFT JOIN per_message pm ON pm.message_id = p_ids[t.n]
-    LEFT JOIN messages dup ON (v_outcome[t.n] = 'duplicate' OR (v_outcome[t.n] IS NULL AND NOT p_ids[t.n] = ANY(v_inserted)))
-                          AND dup.sender_id = p_senders[t.n] AND dup.client_message_id = p_client_ids[t.n]
+    LEFT JOIN LATERAL (
+      SELECT m.id, m.sent_at FROM messages m
+       WHERE (v_outcome[t.n] = 'duplicate' OR (v_outcome[t.n] IS NULL AND NOT v_stored[t.n]))
+         AND m.sender_id = p_senders[t.n] AND m.client_message_id = p_client_ids[t.n]
+    ) dup ON true
    ORDER BY t.n;
 END;
 $$;

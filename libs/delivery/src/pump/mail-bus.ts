@@ -1,8 +1,13 @@
 import { Logger } from '@nestjs/common';
-import type { Cluster, Redis } from 'ioredis';
 import { guard } from '@app/common';
-import { closeRedisClient } from '@app/database';
-import { decodeNotice, encodeNotice, QueuedDelivery } from '../wire';
+import { closeRedisClient, RedisClient } from '@app/database';
+import {
+  decodeBroadcastNotice,
+  decodeNotice,
+  encodeBroadcastNotice,
+  encodeNotice,
+  QueuedDelivery,
+} from '../wire';
 
 export type NoticeHandler = (userId: string, delivery: QueuedDelivery) => void;
 
@@ -68,8 +73,8 @@ export class RedisMailBus extends MailBus {
   private wasDown = false;
 
   constructor(
-    private readonly publisher: Redis | Cluster,
-    private readonly subscriber: Redis | Cluster,
+    private readonly publisher: RedisClient,
+    private readonly subscriber: RedisClient,
     keyPrefix: string,
   ) {
     super();
@@ -109,16 +114,71 @@ export class RedisMailBus extends MailBus {
   }
 
   async publish(recipients: [string, number][], d: Omit<QueuedDelivery, 'seq'>): Promise<void> {
-    if (recipients.length === 1) {
-      const [[userId, seq]] = recipients;
-      await this.publisher.spublish(this.channel(userId), encodeNotice(seq, d));
-      return;
-    }
-    const pipeline = this.publisher.pipeline(); // a group message's notices in one write
-    for (const [userId, seq] of recipients) {
-      pipeline.spublish(this.channel(userId), encodeNotice(seq, d));
-    }
-    await pipeline.exec();
+    // One command per recipient, all written at once (no MULTI or pipeline: on a cluster the
+    // channels live on different shards).
+    await Promise.all(
+      recipients.map(([userId, seq]) =>
+        this.publisher.spublish(this.channel(userId), encodeNotice(seq, d)),
+      ),
+    );
+  }
+
+  async close(): Promise<void> {
+    await closeRedisClient(this.subscriber);
+  }
+}
+
+/**
+ * The classic design, kept to measure against (NOTICE_ROUTING=broadcast, one Redis only): every
+ * notice on one channel that every instance hears, each keeping the recipients it holds.
+ */
+export class BroadcastMailBus extends MailBus {
+  private readonly watched = new Set<string>();
+  private readonly channel: string;
+  private wasDown = false;
+
+  constructor(
+    private readonly publisher: RedisClient,
+    private readonly subscriber: RedisClient,
+    keyPrefix: string,
+  ) {
+    super();
+    this.channel = `${keyPrefix}mail`;
+    subscriber.on(
+      'message',
+      guard('a notice', (channel: string, raw: string) => {
+        const notice = channel === this.channel ? decodeBroadcastNotice(raw) : null;
+        if (!notice) return;
+        for (const [userId, seq] of notice.recipients) {
+          if (this.watched.has(userId)) this.handle(userId, { ...notice.delivery, seq });
+        }
+      }),
+    );
+    subscriber.on('close', () => (this.wasDown = true));
+    subscriber.on(
+      'ready',
+      guard('the notice subscriber coming back', () => {
+        if (!this.wasDown) return;
+        this.wasDown = false;
+        this.resync();
+      }),
+    );
+  }
+
+  async start(): Promise<void> {
+    await this.subscriber.subscribe(this.channel);
+  }
+
+  async watch(userId: string): Promise<void> {
+    this.watched.add(userId);
+  }
+
+  unwatch(userId: string): void {
+    this.watched.delete(userId);
+  }
+
+  async publish(recipients: [string, number][], d: Omit<QueuedDelivery, 'seq'>): Promise<void> {
+    await this.publisher.publish(this.channel, encodeBroadcastNotice(recipients, d));
   }
 
   async close(): Promise<void> {
