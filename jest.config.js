@@ -7,7 +7,7 @@ module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.jest.json' }] },
   moduleNameMapper: {
-    '^@app/(auth|common|contacts|database|delivery|groups|limits|presence|protocol|sdk)(|/.*)$':
+    '^@app/(auth|common|contacts|database|delivery|desktop|groups|limits|presence|protocol|sdk)(|/.*)$':
       '<rootDir>/libs/$1/src$2',
     '^(\\.{1,2}/.*)\\.js$': '$1', // the generated Prisma client imports ./x.js; its sources are ./x.ts
   },

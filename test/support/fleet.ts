@@ -56,9 +56,10 @@ export async function startFleet(
  * A socket whose listeners are attached before it connects, so nothing sent on connect
  * (onlineChats, queued messages) is missed. Every received event is recorded in `events`.
  */
-export interface RecordingSocket {
-  socket: Socket;
-  events: { event: string; payload: Record<string, unknown> }[];
+export interface RecordingSocket<S = Socket> {
+  socket: S;
+  /** Each event with its first argument (`payload`) and all of its arguments. */
+  events: { event: string; payload: Record<string, unknown>; args: unknown[] }[];
   /** Payloads received so far for `event`. */
   all(event: string): Record<string, unknown>[];
   /** Waits until `predicate` holds for some payload of `event` (already received or future). */
@@ -77,30 +78,30 @@ export interface ConnectOptions {
 
 const CHAT_EVENTS = new Set(['contactChatMessage', 'groupChatMessage']);
 
-export function connectRecording(
-  baseUrl: string,
-  token: string,
-  options: ConnectOptions = {},
-): Promise<RecordingSocket> {
-  const socket = io(baseUrl, {
-    auth: { token },
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
-  });
+/** What recording needs of a socket.io client socket, of any client version. */
+export interface ClientSocket {
+  onAny(listener: (event: string, ...args: unknown[]) => void): unknown;
+  once(event: 'connect', listener: () => void): unknown;
+  once(event: 'connect_error', listener: (err: Error) => void): unknown;
+  close(): unknown;
+}
+
+/**
+ * Records every event `socket` receives, `onEvent` having seen it first (to acknowledge it, say);
+ * resolves once the socket is connected, rejects with its connect_error.
+ */
+export function recordEvents<S extends ClientSocket>(
+  socket: S,
+  onEvent: (event: string, args: unknown[]) => void = () => undefined,
+): Promise<RecordingSocket<S>> {
   const events: RecordingSocket['events'] = [];
   const waiters = new Set<() => void>();
   socket.onAny((event: string, ...args: unknown[]) => {
-    const last = args[args.length - 1];
-    const ack = options.ackMessages ?? true;
-    const wanted = typeof ack === 'function' ? ack(args[0] as Record<string, unknown>) : ack;
-    if (CHAT_EVENTS.has(event) && typeof last === 'function' && wanted) {
-      (last as (reply: unknown) => void)({ status: 'OK' });
-    }
-    events.push({ event, payload: args[0] as Record<string, unknown> });
+    onEvent(event, args);
+    events.push({ event, payload: args[0] as Record<string, unknown>, args });
     for (const wake of [...waiters]) wake();
   });
-  const recording: RecordingSocket = {
+  const recording: RecordingSocket<S> = {
     socket,
     events,
     all: (event) => events.filter((e) => e.event === event).map((e) => e.payload),
@@ -120,10 +121,31 @@ export function connectRecording(
         }, timeoutMs);
         if (!check()) waiters.add(check);
       }),
-    close: () => socket.close(),
+    close: () => void socket.close(),
   };
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(recording));
     socket.once('connect_error', (err) => reject(err));
+  });
+}
+
+export function connectRecording(
+  baseUrl: string,
+  token: string,
+  options: ConnectOptions = {},
+): Promise<RecordingSocket> {
+  const socket = io(baseUrl, {
+    auth: { token },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
+  return recordEvents(socket, (event, args) => {
+    const last = args[args.length - 1];
+    const ack = options.ackMessages ?? true;
+    const wanted = typeof ack === 'function' ? ack(args[0] as Record<string, unknown>) : ack;
+    if (CHAT_EVENTS.has(event) && typeof last === 'function' && wanted) {
+      (last as (reply: unknown) => void)({ status: 'OK' });
+    }
   });
 }

@@ -2,10 +2,11 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { AuthModule } from '@app/auth';
-import { APP_CONFIG, AppConfig, Metrics, Notifier } from '@app/common';
+import { APP_CONFIG, AppConfig, BOWL_DIALECT, Metrics, Notifier } from '@app/common';
 import { ContactsModule } from '@app/contacts';
 import { DatabaseModule, RedisModule, redisTargetOf } from '@app/database';
 import { DeliveryModule, DeliveryTransport } from '@app/delivery';
+import { DESKTOP_DIALECT, DesktopModule } from '@app/desktop';
 import { GroupsModule } from '@app/groups';
 import { LimitsModule } from '@app/limits';
 import { PresenceModule } from '@app/presence';
@@ -34,6 +35,8 @@ export class AppModule {
           secret: config.JWT_SECRET,
           ttl: config.JWT_TTL,
           refreshTtl: config.REFRESH_TOKEN_TTL,
+          // `auth.token`: Bowl's protocol; a `token` header: the desktop's (docs/desktop.md).
+          socketDialects: config.DESKTOP_COMPAT ? [BOWL_DIALECT, DESKTOP_DIALECT] : [BOWL_DIALECT],
         }),
         LimitsModule,
         TerminusModule.forRoot({ logger: false }),
@@ -42,6 +45,7 @@ export class AppModule {
         GroupsModule,
         DeliveryModule,
         PresenceModule.forRoot(),
+        DesktopModule.forRoot(config),
       ],
       controllers: [HealthController, MetricsController],
       providers: [

@@ -1,7 +1,7 @@
 import { INestApplicationContext, Logger } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import type { Observable } from 'rxjs';
 import type { Server, ServerOptions, Socket } from 'socket.io';
@@ -17,6 +17,16 @@ export interface BowlIoOptions {
   /** With Redis, room emits reach sockets on every instance of the fleet. */
   redis?: RedisTarget;
   redisKeyPrefix: string;
+  /** Another path socket.io is reached by (Bowl Desktop's, see DesktopPaths). */
+  pathAlias?: SocketPathAlias;
+}
+
+/** Listeners in front of socket.io on the HTTP server, leading another path to it. */
+export interface SocketPathAlias {
+  /** Puts its listeners first; called once socket.io is attached to `server`. */
+  install(server: HttpServer): void;
+  /** Whether a request came by the alias: its clients may come from any origin. */
+  admits(req: IncomingMessage): boolean;
 }
 
 /** socket.io server settings, plus the Redis adapter for cross-instance fan-out. */
@@ -73,15 +83,20 @@ export class BowlIoAdapter extends IoAdapter {
   }
 
   createIOServer(port: number, options?: ServerOptions): Server {
-    const { allowedOrigins } = this.options;
+    const { allowedOrigins, pathAlias } = this.options;
     const server: Server = super.createIOServer(port, {
       ...options,
       maxHttpBufferSize: this.options.maxHttpBufferSize,
       cors:
         allowedOrigins === true || allowedOrigins.length ? { origin: allowedOrigins } : undefined,
       allowRequest: (req: IncomingMessage, answer: (err: string | null, ok: boolean) => void) =>
-        answer(null, originAllowed(req.headers.origin, req.headers.host, allowedOrigins)),
+        answer(
+          null,
+          originAllowed(req.headers.origin, req.headers.host, allowedOrigins) ||
+            (pathAlias?.admits(req) ?? false),
+        ),
     });
+    pathAlias?.install(this.httpServer as HttpServer);
     if (this.adapterFactory) {
       server.adapter(this.adapterFactory);
       server.of('/').adapter.on(

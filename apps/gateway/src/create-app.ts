@@ -8,6 +8,7 @@ import {
   LogLevel,
 } from '@app/common';
 import { redisTargetOf } from '@app/database';
+import { DesktopPaths } from '@app/desktop';
 import { AppModule } from './app.module';
 import { BowlIoAdapter } from './bowl-io.adapter';
 import { allowedOrigins, hardenHttp } from './http-hardening';
@@ -45,6 +46,7 @@ export async function configureApp(
     allowedOrigins: allowedOrigins(config.CORS_ORIGINS),
     redis: redisTargetOf(config),
     redisKeyPrefix: config.REDIS_KEY_PREFIX,
+    pathAlias: config.DESKTOP_COMPAT ? new DesktopPaths(config.DESKTOP_COMPAT_PREFIX) : undefined,
   });
   await io.connect();
   app.useWebSocketAdapter(io);

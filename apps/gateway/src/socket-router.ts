@@ -3,7 +3,13 @@ import { DiscoveryService } from '@nestjs/core';
 import { MESSAGE_MAPPING_METADATA, MESSAGE_METADATA } from '@nestjs/websockets/constants';
 import type { Socket } from 'socket.io';
 import type { AuthedSocket, AuthUser } from '@app/auth';
-import { AppValidationPipe, Metrics, toErrorAck, UnknownEventError } from '@app/common';
+import {
+  AppValidationPipe,
+  Metrics,
+  parseJsonPayload,
+  toErrorAck,
+  UnknownEventError,
+} from '@app/common';
 import { LimitName, RateLimiter } from '@app/limits';
 import { rateLimitOf } from './rate-limit';
 
@@ -30,9 +36,10 @@ interface Route {
 
 /**
  * Routes every socket's events to the handlers, through the one validation pipe and the one error
- * filter. It stands in for Nest's per-socket binding of gateway handlers, which builds an rxjs
- * pipeline per event per socket (the largest part of a connection's memory in the bench): here
- * each socket gets the same one listener, and a route is found per event in one shared map.
+ * filter; the socket's dialect shapes the OK ack. It stands in for Nest's per-socket binding of
+ * gateway handlers, which builds an rxjs pipeline per event per socket (the largest part of a
+ * connection's memory in the bench): here each socket gets the same one listener, and a route is
+ * found per event in one shared map.
  */
 @Injectable()
 export class SocketRouter implements OnModuleInit {
@@ -82,8 +89,9 @@ export class SocketRouter implements OnModuleInit {
       });
       client?.(reply);
     };
-    // Anything but exactly one argument is not a payload object (the pipe says so).
-    const payload = args.length === 1 ? args[0] : args;
+    // Anything but exactly one argument is not a payload object (the pipe says so). A JSON
+    // string is read as the object it holds.
+    const payload = args.length === 1 ? parseJsonPayload(args[0]) : args;
     try {
       // Every event counts against its socket's own bucket; over it: ERROR `rate limited`.
       this.limits.consumeLocal(socket.data);
@@ -96,8 +104,9 @@ export class SocketRouter implements OnModuleInit {
         type: 'body',
         metatype: route.dto,
       })) as object;
-      const result = await route.handle(socket.data.user, dto, socket);
-      ack({ status: 'OK', ...result });
+      const { user, dialect } = socket.data;
+      const result = await route.handle(user, dto, socket);
+      ack({ status: 'OK', ...dialect.reply(name, result ?? {}, user) });
     } catch (err) {
       try {
         const reply = toErrorAck(err, this.logger);

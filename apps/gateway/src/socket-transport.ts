@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Socket } from 'socket.io';
+import type { AuthedSocket } from '@app/auth';
 import { guard, logOnly } from '@app/common';
 import { DeliveryTransport, QueuedDelivery } from '@app/delivery';
 
@@ -16,22 +16,33 @@ interface SocketInternals {
  * the message was stored: socket.emit() would parse nothing but re-encode the ciphertext for every
  * socket. The frame is what socket.emit() writes for an event with an ack in the default
  * namespace: `2<ack id>["<event>",<payload>]`, and the ack callback is registered the same way.
+ * The socket's dialect shapes the payload; a client that never acknowledges gets the frame
+ * without an ack id, and the message counts as delivered once written.
  */
 @Injectable()
 export class SocketTransport extends DeliveryTransport {
   write(socket: object, delivery: QueuedDelivery, onAck: () => void): void {
     const s = socket as SocketInternals;
     if (!s.connected) return;
+    const { dialect } = (socket as AuthedSocket).data;
+    const frame = `["${delivery.event}",${dialect.chatPayload(delivery.json)}]`;
+    if (!dialect.acknowledgesDeliveries) {
+      s.client.writeToEngine(`2${frame}`, { compress: true });
+      onAck();
+      return;
+    }
     const id = s.nsp._ids++;
     s.acks.set(id, guard('a delivery ack', onAck, logOnly));
-    s.client.writeToEngine(`2${id}["${delivery.event}",${delivery.json}]`, { compress: true });
+    s.client.writeToEngine(`2${id}${frame}`, { compress: true });
   }
 
   tellDropped(socket: object, count: number, onAck: () => void): void {
-    (socket as Socket).emit(
-      'messagesDropped',
-      { count },
-      guard('a dropped-count ack', onAck, logOnly),
-    );
+    const s = socket as AuthedSocket;
+    if (!s.data.dialect.acknowledgesDeliveries) {
+      s.emit('messagesDropped', { count });
+      onAck();
+      return;
+    }
+    s.emit('messagesDropped', { count }, guard('a dropped-count ack', onAck, logOnly));
   }
 }

@@ -102,9 +102,14 @@ export class AuthService {
   /**
    * Each attempt is counted as a failure for the address and the client before the password is
    * checked (so parallel guesses are counted too), and given back when it was right. Unknown
-   * addresses are treated exactly like known ones.
+   * addresses are treated exactly like known ones. The access token lives JWT_TTL unless
+   * `accessTtlSeconds` says otherwise (a client that cannot refresh tokens).
    */
-  async login(dto: LoginDto, ip: string): Promise<TokenPair> {
+  async login(
+    dto: LoginDto,
+    ip: string,
+    accessTtlSeconds = this.settings.accessTtlSeconds,
+  ): Promise<TokenPair> {
     const giveBack = await this.limits.consumeAll([
       ['loginFailurePerAccount', dto.email],
       ['loginFailurePerIp', ipLimitKey(ip)],
@@ -113,7 +118,7 @@ export class AuthService {
     const valid = await verifyPassword(dto.password, account?.passwordHash ?? DUMMY_HASH);
     if (!account || !valid) throw new WrongCredentialsError();
     await giveBack();
-    return this.startSession(account);
+    return this.startSession(account, accessTtlSeconds);
   }
 
   /**
@@ -200,7 +205,10 @@ export class AuthService {
     };
   }
 
-  private async startSession(subject: TokenSubject): Promise<TokenPair> {
+  private async startSession(
+    subject: TokenSubject,
+    accessTtlSeconds = this.settings.accessTtlSeconds,
+  ): Promise<TokenPair> {
     const refresh = newRefreshToken();
     await this.sessions.create({
       id: refresh.sessionId,
@@ -209,19 +217,26 @@ export class AuthService {
       expiresAt: this.refreshExpiry(),
     });
     return {
-      accessToken: await this.issueAccessToken(subject, refresh.sessionId),
+      accessToken: await this.issueAccessToken(subject, refresh.sessionId, accessTtlSeconds),
       refreshToken: refresh.token,
-      expiresIn: this.settings.accessTtlSeconds,
+      expiresIn: accessTtlSeconds,
     };
   }
 
-  private issueAccessToken(subject: TokenSubject, sessionId: string): Promise<string> {
-    return this.jwt.signAsync({
-      sub: subject.id,
-      email: subject.email,
-      sid: sessionId,
-      iat: accessTokenIssuedAt(Date.now(), subject.passwordChangedAt),
-    } satisfies Omit<TokenClaims, 'exp'>);
+  private issueAccessToken(
+    subject: TokenSubject,
+    sessionId: string,
+    accessTtlSeconds = this.settings.accessTtlSeconds,
+  ): Promise<string> {
+    return this.jwt.signAsync(
+      {
+        sub: subject.id,
+        email: subject.email,
+        sid: sessionId,
+        iat: accessTokenIssuedAt(Date.now(), subject.passwordChangedAt),
+      } satisfies Omit<TokenClaims, 'exp'>,
+      { expiresIn: accessTtlSeconds },
+    );
   }
 
   private refreshExpiry(): Date {

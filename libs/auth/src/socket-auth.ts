@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Socket } from 'socket.io';
-import { APP_CONFIG, AppConfig, UnauthorizedError } from '@app/common';
+import { APP_CONFIG, AppConfig, SocketDialect, UnauthorizedError } from '@app/common';
 import { clientIp, ipLimitKey, LocalBucket, RateLimitedError, RateLimiter } from '@app/limits';
 import { AuthService, AuthUser } from './auth.service';
 import { SessionExpiry } from './session-expiry';
@@ -13,11 +13,16 @@ export const sessionRoom = (sessionId: string): string => `session:${sessionId}`
 
 export interface SocketData extends LocalBucket {
   user: AuthUser;
+  /** How this client speaks (see SocketDialect), chosen in the handshake. */
+  dialect: SocketDialect;
   sessionId?: string;
   /** When the socket's access token expires (seconds since the epoch); renewToken moves it. */
   expiresAt: number;
 }
 export type AuthedSocket = Socket & { data: SocketData };
+
+/** The dialects sockets may speak, in the order the handshake tries them (AuthModule.forRoot). */
+export const SOCKET_DIALECTS = Symbol('SOCKET_DIALECTS');
 
 /** A refused handshake: the client's `connect_error` has this message, and `data`. */
 class HandshakeRefusal extends Error {
@@ -40,12 +45,14 @@ export class SocketSessions {
     private readonly expiry: SessionExpiry,
     private readonly limits: RateLimiter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(SOCKET_DIALECTS) private readonly dialects: readonly SocketDialect[],
   ) {}
 
   /**
    * socket.io handshake middleware: the client gets `connect_error` "rate limited" (with
    * `data.retryAfterMs`) when its address or user opens connections too fast, "unauthorized"
-   * without a valid `auth.token`. Runs before any handler.
+   * without a valid token (`auth.token`, or where another enabled dialect reads it). Runs before
+   * any handler.
    */
   handshake() {
     return (socket: Socket, next: (err?: Error) => void): void => {
@@ -82,13 +89,18 @@ export class SocketSessions {
   }
 
   private async admit(socket: Socket): Promise<void> {
-    const { address, headers, auth } = socket.handshake;
+    const { handshake } = socket;
+    const { address, headers } = handshake;
     const ip = clientIp(address, headers['x-forwarded-for'], this.config.TRUST_PROXY);
     await refuseWhenLimited(this.limits.consume('connectionPerIp', ipLimitKey(ip)));
-    const session = await this.auth.authenticate((auth as { token?: unknown } | undefined)?.token);
+    // The first dialect whose token is there; without any, the first one (it refuses the socket).
+    const dialect =
+      this.dialects.find((d) => d.tokenOf(handshake) !== undefined) ?? this.dialects[0];
+    const session = await this.auth.authenticate(dialect.tokenOf(handshake));
     await refuseWhenLimited(this.limits.consume('connectionPerUser', session.user.id));
     const data = socket.data as SocketData;
     data.user = session.user;
+    data.dialect = dialect;
     data.sessionId = session.sessionId;
     data.expiresAt = session.expiresAt;
   }

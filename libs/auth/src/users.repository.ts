@@ -88,6 +88,11 @@ export class UsersRepository {
     ]);
   }
 
+  /** Sets the user's display name and/or public key (what is not given stays). */
+  async updateProfile(id: string, changes: { name?: string; publicKey?: string }): Promise<void> {
+    await this.prisma.user.update({ where: { id }, data: changes });
+  }
+
   /** On every handshake: a named statement on the pg pool, not a Prisma query (see PrismaService.pool). */
   async findById(id: string): Promise<UserRecord | null> {
     const { rows } = await this.prisma.pool.query<UserRecord>({

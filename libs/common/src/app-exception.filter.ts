@@ -21,7 +21,8 @@ export interface ErrorAck {
   [detail: string]: unknown;
 }
 
-interface Resolved {
+/** An exception as the client is told about it. */
+export interface ResolvedError {
   httpStatus: number;
   message: string;
   code: string;
@@ -64,15 +65,20 @@ export class AppExceptionFilter implements ExceptionFilter {
       if (typeof retryAfterMs === 'number') {
         res.setHeader('Retry-After', String(Math.ceil(retryAfterMs / 1000)));
       }
-      res.status(resolved.httpStatus).json({
-        statusCode: resolved.httpStatus,
-        ...resolved.body,
-        ...resolved.details,
-        message: resolved.message,
-        code: resolved.code,
-        ...(resolved.ref && { ref: resolved.ref }),
-      });
+      res.status(resolved.httpStatus).json(this.httpBody(resolved));
     }
+  }
+
+  /** The JSON body of an HTTP error; a client with its own error shape overrides it. */
+  protected httpBody(resolved: ResolvedError): object {
+    return {
+      statusCode: resolved.httpStatus,
+      ...resolved.body,
+      ...resolved.details,
+      message: resolved.message,
+      code: resolved.code,
+      ...(resolved.ref && { ref: resolved.ref }),
+    };
   }
 }
 
@@ -89,7 +95,7 @@ export function toErrorAck(exception: unknown, logger?: Logger): ErrorAck {
   return reply;
 }
 
-function resolve(exception: unknown, logger?: Logger): Resolved {
+function resolve(exception: unknown, logger?: Logger): ResolvedError {
   if (exception instanceof DomainError) {
     return {
       httpStatus: HTTP_STATUS[exception.kind],

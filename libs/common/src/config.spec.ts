@@ -17,6 +17,18 @@ describe('loadEnvironment', () => {
     expect(env.DATABASE_URL).toBeUndefined();
   });
 
+  it('keeps the desktop compatibility mode off unless DESKTOP_COMPAT=true', () => {
+    expect(loadEnvironment({})).toMatchObject({
+      DESKTOP_COMPAT: false,
+      DESKTOP_COMPAT_PREFIX: '/desktop',
+      DESKTOP_COMPAT_TOKEN_TTL: '7d',
+    });
+    expect(loadEnvironment({ DESKTOP_COMPAT: 'false' }).DESKTOP_COMPAT).toBe(false);
+    expect(
+      loadEnvironment({ DESKTOP_COMPAT: 'true', DESKTOP_COMPAT_PREFIX: '/api.v1/x-token_9' }),
+    ).toMatchObject({ DESKTOP_COMPAT: true, DESKTOP_COMPAT_PREFIX: '/api.v1/x-token_9' });
+  });
+
   it('reads and converts what is given', () => {
     const env = loadEnvironment({
       PORT: '8080',
@@ -45,6 +57,14 @@ describe('loadEnvironment', () => {
     [{ MAX_GROUPS_PER_USER: 'many' }, /MAX_GROUPS_PER_USER/],
     [{ MAX_PENDING_CONTACT_REQUESTS: '0' }, /MAX_PENDING_CONTACT_REQUESTS/],
     [{ MAX_PENDING_GROUP_INVITATIONS: '2.5' }, /MAX_PENDING_GROUP_INVITATIONS/],
+    [{ DESKTOP_COMPAT: 'yes' }, /DESKTOP_COMPAT must be true or false/],
+    [{ DESKTOP_COMPAT_PREFIX: 'desktop' }, /DESKTOP_COMPAT_PREFIX must be a path like \/desktop/],
+    [{ DESKTOP_COMPAT_PREFIX: '/desk top' }, /DESKTOP_COMPAT_PREFIX must be a path/],
+    [{ DESKTOP_COMPAT_PREFIX: '/desktop/' }, /DESKTOP_COMPAT_PREFIX must be a path/],
+    [{ DESKTOP_COMPAT_PREFIX: '/auth' }, /must not start with \/auth/],
+    [{ DESKTOP_COMPAT_PREFIX: '/socket.io/x' }, /must not start with \/auth, \/health/],
+    [{ DESKTOP_COMPAT_TOKEN_TTL: 'a week' }, /DESKTOP_COMPAT_TOKEN_TTL/],
+    [{ RATE_LIMIT_DESKTOP_LOOKUPS_PER_IP: 'many' }, /RATE_LIMIT_DESKTOP_LOOKUPS_PER_IP/],
   ])('refuses %p', (env, message) => {
     expect(() => loadEnvironment(env)).toThrow(ConfigError);
     expect(() => loadEnvironment(env)).toThrow(message);
@@ -72,7 +92,7 @@ describe('rate limit settings', () => {
   it('has a well-formed default for every limit, and refuses a malformed one by name', () => {
     const env = loadEnvironment({});
     const limits = Object.entries(env).filter(([name]) => name.startsWith('RATE_LIMIT_'));
-    expect(limits.length).toBe(10);
+    expect(limits.length).toBe(11);
     for (const [, spec] of limits) expect(parseRate(spec as string)).toBeTruthy();
     expect(() => loadEnvironment({ RATE_LIMIT_MESSAGES: '20 a second' })).toThrow(
       'RATE_LIMIT_MESSAGES must look like 100/1h, 20/1s burst 200 or off',

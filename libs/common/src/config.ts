@@ -1,5 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import {
+  IsBoolean,
   IsIn,
   IsInt,
   IsOptional,
@@ -20,6 +21,9 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+
+const toBoolean = ({ value }: { value: unknown }) =>
+  value === 'true' ? true : value === 'false' ? false : value;
 
 const DURATION = /^\d+(ms|s|m|h|d)?$/;
 
@@ -243,6 +247,35 @@ export class Environment {
   @IsString()
   @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
   METRICS_TOKEN?: string;
+
+  /**
+   * Serve the unmodified Bowl Desktop client too (docs/desktop.md): its HTTP routes and socket.io
+   * path under DESKTOP_COMPAT_PREFIX, and its socket dialect for connections that present their
+   * token in the `token` header.
+   */
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'DESKTOP_COMPAT must be true or false' })
+  DESKTOP_COMPAT = false;
+
+  /** The desktop build's `VUE_APP_API_TOKEN`: the path its HTTP routes and socket.io live under. */
+  @Matches(/^(\/[\w.~-]+)+$/, {
+    message: 'DESKTOP_COMPAT_PREFIX must be a path like /desktop (letters, digits, . _ ~ -)',
+  })
+  @Matches(/^(?!\/(auth|health|metrics|socket\.io)(\/|$))/, {
+    message: 'DESKTOP_COMPAT_PREFIX must not start with /auth, /health, /metrics or /socket.io',
+  })
+  DESKTOP_COMPAT_PREFIX = '/desktop';
+
+  /**
+   * Lifetime of the access tokens the desktop's login hands out: the desktop cannot refresh a
+   * token, so one lives as long as a desktop session should.
+   */
+  @Matches(DURATION, { message: 'DESKTOP_COMPAT_TOKEN_TTL must look like 3600, 12h or 7d' })
+  DESKTOP_COMPAT_TOKEN_TTL = '7d';
+
+  /** Desktop user lookups (`GET <prefix>/user/getUserDetails`, no token) per client address. */
+  @IsRate()
+  RATE_LIMIT_DESKTOP_LOOKUPS_PER_IP = '200/1h burst 50';
 
   /** Folder of the embedded default (database, generated secret). */
   @IsString()

@@ -8,3 +8,4 @@ export * from './metrics';
 export * from './rate';
 export * from './common.errors';
 export * from './guard';
+export * from './socket-dialect';

@@ -53,7 +53,7 @@ export class GroupsRepository {
   async create(
     group: GroupRecord,
     creatorId: string,
-    encryptedGroupKey: string,
+    encryptedGroupKey: string | null,
     maxGroups: number,
   ): Promise<boolean> {
     return this.prisma.$transaction(async (tx) => {

@@ -4,7 +4,7 @@ import { AuthUser, UsersRepository } from '@app/auth';
 import { APP_CONFIG, AppConfig, Notifier } from '@app/common';
 import { ContactsService } from '@app/contacts';
 import { PresenceService } from '@app/presence';
-import { CreateGroupDto, SendGroupRequestDto } from './dto/groups.dto';
+import { GroupDetailsDto, SendGroupRequestDto } from './dto/groups.dto';
 import {
   AlreadyGroupAdminError,
   AlreadyGroupMemberError,
@@ -42,14 +42,20 @@ export class GroupsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** The creator becomes the first member and an admin. */
-  async create(caller: AuthUser, dto: CreateGroupDto): Promise<{ groupId: string }> {
+  /**
+   * The creator becomes the first member and an admin. Without `encryptedGroupKey` (Bowl
+   * Desktop makes groups so) the creator's client alone keeps the group key.
+   */
+  async create(
+    caller: AuthUser,
+    group: GroupDetailsDto & { encryptedGroupKey?: string },
+  ): Promise<{ groupId: string }> {
     const groupId = randomBytes(12).toString('hex');
     const max = this.config.MAX_GROUPS_PER_USER;
     const created = await this.groups.create(
-      { id: groupId, name: dto.name, description: dto.description ?? '' },
+      { id: groupId, name: group.name, description: group.description ?? '' },
       caller.id,
-      dto.encryptedGroupKey,
+      group.encryptedGroupKey ?? null,
       max,
     );
     if (!created) throw new TooManyGroupsError(max);

@@ -16,6 +16,7 @@ export const LIMIT_SETTINGS = {
   registerPerAccount: 'RATE_LIMIT_REGISTER_PER_ACCOUNT',
   loginFailurePerIp: 'RATE_LIMIT_LOGIN_FAILURES_PER_IP',
   loginFailurePerAccount: 'RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT',
+  desktopLookupPerIp: 'RATE_LIMIT_DESKTOP_LOOKUPS_PER_IP',
 } as const satisfies Record<string, keyof AppConfig>;
 
 export type LimitName = keyof typeof LIMIT_SETTINGS;

@@ -11,8 +11,8 @@ export type Email = string;
 export type GroupId = string;
 
 /**
- * The sender's date, `DD/MM/YYYY` or `DD/MM/YY`; must be a real calendar date (no 31/02). Relayed
- * as given.
+ * The sender's date, `DD/MM/YYYY` or `DD/MM/YY`, day and month also unpadded (`1/9/2023`); must be
+ * a real calendar date (no 31/02). Relayed as given.
  */
 export type ChatDate = string;
 
@@ -227,7 +227,10 @@ export interface CreateGroupAck {
 
 export interface AcceptGroupRequestAck {
   status: 'OK';
-  /** Every member of the group, the caller included. */
+  /**
+   * Every member of the group, the caller included (a Bowl Desktop socket gets them without the
+   * caller).
+   */
   members: GroupMember[];
 }
 

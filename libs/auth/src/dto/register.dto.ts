@@ -9,7 +9,11 @@ export const IsNewPassword = () =>
     Length(10, 1024, { message: '$property must be 10 to 1024 characters' }),
   );
 
-export class RegisterDto {
+/** A public key as clients send it: base64 of a DER SubjectPublicKeyInfo (see publicKeyProblem). */
+export const IsPublicKeyText = () => IsBase64Text(4096);
+
+/** What every way of registering asks for, besides the public key. */
+export class NewAccountDto {
   @IsDisplayName()
   name: string;
 
@@ -18,7 +22,9 @@ export class RegisterDto {
 
   @IsNewPassword()
   password: string;
+}
 
-  @IsBase64Text(4096)
+export class RegisterDto extends NewAccountDto {
+  @IsPublicKeyText()
   publicKey: string;
 }

@@ -3,10 +3,13 @@ import { IsGroupId, IsNormalizedEmail, Verbatim } from '@app/common';
 
 const MAX_MESSAGE_TYPE_BYTES = 1024;
 
-/** `DD/MM/YYYY` or `DD/MM/YY`, and a real calendar date (no 31/02). */
+/**
+ * `DD/MM/YYYY` or `DD/MM/YY`, day and month also unpadded (`1/9/2023`, as Bowl Desktop writes
+ * them), and a real calendar date (no 31/02).
+ */
 export function isCalendarDate(value: unknown): boolean {
   if (typeof value !== 'string') return false;
-  const match = /^(\d{2})\/(\d{2})\/(\d{2}|\d{4})$/.exec(value);
+  const match = /^(\d{1,2})\/(\d{1,2})\/(\d{2}|\d{4})$/.exec(value);
   if (!match) return false;
   const [day, month] = [Number(match[1]), Number(match[2])];
   const year = match[3].length === 2 ? 2000 + Number(match[3]) : Number(match[3]);
@@ -22,7 +25,9 @@ function IsCalendarDate(): PropertyDecorator {
       name: 'isCalendarDate',
       target: target.constructor,
       propertyName: propertyName as string,
-      options: { message: '$property must be a real date as DD/MM/YYYY or DD/MM/YY' },
+      options: {
+        message: '$property must be a real date as DD/MM/YYYY or DD/MM/YY (D/M unpadded too)',
+      },
       validator: { validate: isCalendarDate },
     });
 }

@@ -4,7 +4,8 @@ import { IsBase64Text, IsDisplayName, IsGroupId, IsNormalizedEmail } from '@app/
 /** Wrapped AES-256 group keys are RSA-OAEP ciphertext (256–512 bytes) in base64. */
 const MAX_WRAPPED_KEY = 1024;
 
-export class CreateGroupDto {
+/** A group's name and description, as its creator gives them. */
+export class GroupDetailsDto {
   @IsDisplayName()
   name: string;
 
@@ -12,7 +13,9 @@ export class CreateGroupDto {
   @IsString({ message: 'description must be a string' })
   @MaxLength(512, { message: 'description must be at most 512 characters' })
   description?: string;
+}
 
+export class CreateGroupDto extends GroupDetailsDto {
   @IsBase64Text(MAX_WRAPPED_KEY)
   encryptedGroupKey: string;
 }

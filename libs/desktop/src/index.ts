@@ -1,0 +1,3 @@
+export * from './desktop.dialect';
+export * from './desktop.module';
+export * from './paths';

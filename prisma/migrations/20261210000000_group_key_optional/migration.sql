@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "group_members" ALTER COLUMN "encrypted_group_key" DROP NOT NULL;
