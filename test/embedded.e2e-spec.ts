@@ -28,7 +28,9 @@ describe('npm start: the embedded default', () => {
       expect(gateway.output()).toContain(
         `DATABASE_URL unset: embedded PostgreSQL in ${join(home, 'pg')}`,
       );
-      expect(gateway.output()).toContain('REDIS_URL unset: single instance');
+      expect(gateway.output()).toContain(
+        'REDIS_URL and REDIS_CLUSTER_NODES unset: single instance',
+      );
       expect(gateway.output()).toContain(`listening on http://localhost:${gateway.port}`);
       expect(readFileSync(join(home, 'jwt-secret'), 'utf8').trim().length).toBeGreaterThanOrEqual(
         48,
