@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import type { Socket } from 'socket.io-client';
-import { connectError, registerUser, TestUser, uniqueEmail } from './support/clients';
+import { connectError, emitAck, registerUser, TestUser, uniqueEmail } from './support/clients';
 import { makeContacts, makeGroup } from './support/chat';
 import { waitUntil } from './support/expect';
 import { connectRecording, Fleet, startFleet } from './support/fleet';
@@ -200,6 +200,26 @@ describe('graceful drain of one instance of two (SIGTERM)', () => {
     );
     expect(lost).toEqual([]);
     expect(inFlight.length).toBeGreaterThanOrEqual(2 * BURST);
+  }, 60_000);
+
+  it('with DRAIN_DELAY_MS, is unready first while it still serves sockets, then drains', async () => {
+    const D = await startGateway({ ...fleet.env, DRAIN_DELAY_MS: '3000' });
+    const [d1, d2] = await Promise.all(['D1', 'D2'].map(register));
+    const sd1 = await on(D.url, d1);
+    const signalledAt = Date.now();
+    D.child.kill('SIGTERM');
+    await waitUntil(async () => (await fetch(`${D.url}/health/ready`)).status === 503, 'unready');
+    const during = {
+      live: (await fetch(`${D.url}/health/live`)).status,
+      event: (await emitAck(sd1.socket, 'createGroup', { name: 'G', encryptedGroupKey: 'a2V5' }))
+        .status,
+      newSocket: await connectError(D.url, d2.token),
+      told: sd1.all('sessionEnded'),
+    };
+    expect(during).toEqual({ live: 200, event: 'OK', newSocket: 'connected', told: [] });
+    await sd1.waitFor('sessionEnded');
+    expect(Date.now() - signalledAt).toBeGreaterThanOrEqual(3000);
+    expect(await D.exited).toBe(0);
   }, 60_000);
 
   it('when the grace runs out, says what it was waiting for and exits 1', async () => {

@@ -100,6 +100,10 @@ describe('JSON logs with correlation ids (LOG_LEVEL=verbose, a full conversation
     const refreshed = await post('/auth/refresh', { refreshToken: login.body.refreshToken });
     expect(refreshed.status).toBe(200);
     generatedRequestId = refreshed.headers.get('x-request-id');
+    const implausible = await fetch(`${gateway.url}/health/live`, {
+      headers: { 'X-Request-Id': 'not an id {"level":"fatal"}' },
+    });
+    expect(implausible.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     keep("alice's access token (refresh)", refreshed.body.accessToken as string);
     keep("alice's refresh token (refresh)", refreshed.body.refreshToken as string);
 
