@@ -71,7 +71,7 @@ describe('npm start: the embedded default', () => {
         timeout: 20_000,
       });
       expect(run.status).toBe(1);
-      expect(run.stderr.trim()).toBe(`bowl: ${missing} is required when NODE_ENV=production`);
+      expect(refusal(run)).toBe(`bowl: ${missing} is required when NODE_ENV=production`);
     },
   );
 
@@ -82,6 +82,15 @@ describe('npm start: the embedded default', () => {
       timeout: 20_000,
     });
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/^bowl: invalid configuration: .*PORT.*JWT_TTL|JWT_TTL.*PORT/);
+    expect(refusal(run)).toMatch(/^bowl: invalid configuration: .*PORT.*JWT_TTL|JWT_TTL.*PORT/);
   });
 });
+
+/** The one line a refused start prints: a JSON log line at level error; its message. */
+function refusal(run: { stdout: string; stderr: string }): string {
+  const lines = run.stdout.trim().split('\n');
+  expect([lines.length, run.stderr]).toEqual([1, '']);
+  const line = JSON.parse(lines[0]) as { level: string; msg: string };
+  expect(line.level).toBe('error');
+  return line.msg;
+}

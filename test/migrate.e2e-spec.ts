@@ -17,9 +17,9 @@ async function admin(sql: string): Promise<void> {
   await client.end();
 }
 
-function migrate(databaseUrl: string) {
+function migrate(databaseUrl: string, env: Record<string, string> = {}) {
   return spawnSync(process.execPath, [MIGRATE], {
-    env: { PATH: process.env.PATH ?? '', DATABASE_URL: databaseUrl },
+    env: { PATH: process.env.PATH ?? '', ...env, DATABASE_URL: databaseUrl },
     encoding: 'utf8',
     timeout: 30_000,
   });
@@ -56,6 +56,19 @@ describe('npm run db:migrate (the built runner)', () => {
     await client.end();
     expect(rows.map((r) => r.migration_name)).toEqual(MIGRATIONS);
     expect(tables.rows[0].n).toBe(1);
+  });
+
+  it('needs nothing but DATABASE_URL, in production too, and ignores the gateway settings', () => {
+    // No JWT_SECRET, and a setting only the gateway reads that would stop the gateway.
+    const run = migrate(url.toString(), { NODE_ENV: 'production', RATE_LIMIT_MESSAGES: 'lots' });
+    expect([run.status, run.stderr]).toEqual([0, '']);
+    expect(run.stdout).toContain(`0 migration(s) applied, ${MIGRATIONS.length} already up to date`);
+  });
+
+  it('refuses a DATABASE_URL that is not a PostgreSQL URL, naming it', () => {
+    const run = migrate('mysql://db/bowl');
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('DATABASE_URL must be a postgresql:// URL');
   });
 
   it('refuses a migration whose file changed after it was applied', async () => {

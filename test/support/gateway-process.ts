@@ -10,7 +10,7 @@ export interface GatewayProcess {
   port: number;
   child: ChildProcess;
   output(): string;
-  /** Resolves with the exit code once the process has exited. */
+  /** Resolves with the exit code once the process has exited and its output has all been read. */
   exited: Promise<number | null>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -57,7 +57,7 @@ export async function startGateway(
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
   const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
+    child.once('close', (code) => resolve(code)),
   );
   const url = `http://127.0.0.1:${port}`;
   const gateway: GatewayProcess = {

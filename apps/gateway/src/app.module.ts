@@ -1,6 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
+import { LoggerModule } from 'nestjs-pino';
+import type { Logger as Pino } from 'pino';
 import { AuthModule } from '@app/auth';
 import { APP_CONFIG, AppConfig, BOWL_DIALECT, Metrics, Notifier } from '@app/common';
 import { ContactsModule } from '@app/contacts';
@@ -14,21 +16,25 @@ import { ConnectionGateway } from './connection.gateway';
 import { ContactsGateway } from './contacts.gateway';
 import { GroupsGateway } from './groups.gateway';
 import { HealthController } from './health.controller';
+import { createLogger, httpLogging } from './logging';
 import { MessagesGateway } from './messages.gateway';
 import { MetricsController } from './metrics.controller';
 import { PrometheusMetrics } from './prometheus-metrics';
 import { SessionGateway } from './session.gateway';
+import { Shutdown } from './shutdown';
 import { SocketNotifier } from './socket-notifier';
 import { SocketRouter } from './socket-router';
 import { SocketTransport } from './socket-transport';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /** `logger`: the process's JSON logger (main.ts); one at LOG_LEVEL otherwise (tests). */
+  static forRoot(config: AppConfig, logger: Pino = createLogger(config.LOG_LEVEL)): DynamicModule {
     return {
       module: AppModule,
       global: true,
       imports: [
+        LoggerModule.forRoot(httpLogging(logger)),
         DatabaseModule.forRoot(config.DATABASE_URL),
         RedisModule.forRoot(redisTargetOf(config)),
         AuthModule.forRoot({
@@ -50,6 +56,7 @@ export class AppModule {
       controllers: [HealthController, MetricsController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
+        Shutdown,
         SocketNotifier,
         { provide: Notifier, useExisting: SocketNotifier },
         SocketTransport,

@@ -1,12 +1,7 @@
-import { INestApplication, LogLevel as NestLogLevel } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import {
-  AppConfig,
-  AppExceptionFilter,
-  AppValidationPipe,
-  LOG_LEVELS,
-  LogLevel,
-} from '@app/common';
+import type { Logger as Pino } from 'pino';
+import { AppConfig, AppExceptionFilter, AppValidationPipe } from '@app/common';
 import { redisTargetOf } from '@app/database';
 import { DesktopPaths } from '@app/desktop';
 import { AppModule } from './app.module';
@@ -20,11 +15,12 @@ import { serveWebClient } from './web-client';
  */
 const MAX_FRAME_BYTES = 1024 * 1024;
 
-/** The gateway application, serving the web client too, configured but not listening. */
-export async function createApp(config: AppConfig): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule.forRoot(config), {
-    logger: logLevelsUpTo(config.LOG_LEVEL),
-  });
+/**
+ * The gateway application, serving the web client too, configured but not listening. Its logs go
+ * to `logger`, which Nest's Logger must already write to (main.ts: Logger.overrideLogger).
+ */
+export async function createApp(config: AppConfig, logger: Pino): Promise<INestApplication> {
+  const app = await NestFactory.create(AppModule.forRoot(config, logger));
   await configureApp(app, config);
   serveWebClient(app); // after the HTTP hardening, so its pages get the same headers
   return app;
@@ -51,8 +47,4 @@ export async function configureApp(
   await io.connect();
   app.useWebSocketAdapter(io);
   return app;
-}
-
-export function logLevelsUpTo(level: LogLevel): NestLogLevel[] {
-  return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1);
 }

@@ -1,8 +1,9 @@
-import { Logger } from '@nestjs/common';
+import { INestApplication, Logger } from '@nestjs/common';
 import { join, resolve } from 'node:path';
 import {
   AppConfig,
   ConfigError,
+  Environment,
   guard,
   installProcessBackstop,
   loadEnvironment,
@@ -13,18 +14,25 @@ import {
   runMigrations,
   startEmbeddedPostgres,
 } from '@app/database';
+import { ConnectionGateway } from './connection.gateway';
 import { createApp } from './create-app';
+import { createLogger, nestLogger } from './logging';
+import { Shutdown } from './shutdown';
+
+const logger = new Logger('Bowl');
 
 async function main(): Promise<void> {
-  let env;
+  let env: Environment;
   try {
     env = loadEnvironment(process.env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    console.error(`bowl: ${err.message}`);
+    createLogger('log').error(`bowl: ${err.message}`);
     process.exit(1);
   }
-  const logger = new Logger('Bowl');
+  const root = createLogger(env.LOG_LEVEL);
+  // From here on every Nest Logger call, Nest's own included, is a JSON line of this logger.
+  Logger.overrideLogger(nestLogger(root));
   const home = resolve(env.BOWL_HOME);
   const defaults: string[] = [];
 
@@ -49,7 +57,7 @@ async function main(): Promise<void> {
     );
 
   const config: AppConfig = { ...env, DATABASE_URL: databaseUrl, JWT_SECRET: jwtSecret };
-  const app = await createApp(config);
+  const app = await createApp(config, root);
   await app.listen(config.PORT);
   const { port } = app.getHttpServer().address() as { port: number };
 
@@ -62,14 +70,7 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.log(`${signal}: shutting down`);
-    let code = 0;
-    try {
-      await app.close();
-    } catch (err) {
-      logger.error(`unclean shutdown: ${(err as Error).message}`);
-      code = 1;
-    }
+    const code = await drain(app, config, signal);
     await embedded?.stop().catch(() => undefined);
     process.exit(code);
   };
@@ -83,7 +84,46 @@ async function main(): Promise<void> {
   );
 }
 
+/**
+ * The shutdown, within SHUTDOWN_GRACE_MS of the signal: readiness 503 at once, DRAIN_DELAY_MS for
+ * load balancers to notice, then app.close() (ConnectionGateway's drain, then HTTP, PostgreSQL,
+ * Redis). The exit code: 0 when it all finished in time; 1 otherwise, after saying what was left.
+ */
+async function drain(app: INestApplication, config: AppConfig, signal: string): Promise<number> {
+  const started = Date.now();
+  const shutdown = app.get(Shutdown);
+  shutdown.begin();
+  logger.log(
+    `${signal}: shutting down within ${config.SHUTDOWN_GRACE_MS} ms` +
+      ` (readiness 503 for ${config.DRAIN_DELAY_MS} ms first)`,
+  );
+  let deadline: NodeJS.Timeout | undefined;
+  const graceOver = new Promise<number>((done) => {
+    deadline = setTimeout(() => {
+      const left = app.get(ConnectionGateway).leftToDrain();
+      logger.error(
+        `shutdown grace of ${config.SHUTDOWN_GRACE_MS} ms ran out while ${shutdown.step}: ${left}`,
+      );
+      done(1);
+    }, config.SHUTDOWN_GRACE_MS);
+  });
+  const closed = (async () => {
+    await new Promise((wait) => setTimeout(wait, config.DRAIN_DELAY_MS));
+    try {
+      await app.close();
+      logger.log(`shut down in ${Date.now() - started} ms`);
+      return 0;
+    } catch (err) {
+      logger.error(`unclean shutdown: ${(err as Error).message}`, (err as Error).stack);
+      return 1;
+    }
+  })();
+  const code = await Promise.race([closed, graceOver]);
+  clearTimeout(deadline);
+  return code;
+}
+
 main().catch((err: Error) => {
-  console.error(`bowl: failed to start: ${err.message}`);
+  logger.error(`bowl: failed to start: ${err.message}`, err.stack);
   process.exit(1);
 });

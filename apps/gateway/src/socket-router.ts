@@ -7,11 +7,14 @@ import {
   AppValidationPipe,
   Metrics,
   parseJsonPayload,
+  ServerShuttingDownError,
   toErrorAck,
   UnknownEventError,
 } from '@app/common';
 import { LimitName, RateLimiter } from '@app/limits';
+import { logContext } from './logging';
 import { rateLimitOf } from './rate-limit';
+import { Shutdown } from './shutdown';
 
 const SOCKET_HANDLERS = Symbol('bowl:socket-handlers');
 
@@ -46,11 +49,15 @@ export class SocketRouter implements OnModuleInit {
   private readonly logger = new Logger('Sockets');
   private readonly routes = new Map<string, Route>();
   private readonly pipe = new AppValidationPipe();
+  /** Events being handled now; a shutdown answers them all before it disconnects the sockets. */
+  private inFlight = 0;
+  private wakeWhenIdle: (() => void)[] = [];
 
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly metrics: Metrics,
     private readonly limits: RateLimiter,
+    private readonly shutdown: Shutdown,
   ) {}
 
   onModuleInit(): void {
@@ -73,20 +80,43 @@ export class SocketRouter implements OnModuleInit {
     socket.onAny(this.listener);
   }
 
+  get eventsInFlight(): number {
+    return this.inFlight;
+  }
+
+  /** Resolves once every event received so far has been answered. */
+  idle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.wakeWhenIdle.push(resolve));
+  }
+
   /** The one listener of every socket (created once; socket.io calls it with `this` = socket). */
   private readonly listener = ((router: SocketRouter) =>
     function (this: AuthedSocket, event: unknown, ...args: unknown[]) {
       void router.dispatch(this, event, args);
     })(this);
 
+  /** Handles one event in its socket's log context, counted while in flight. */
   private async dispatch(socket: AuthedSocket, event: unknown, args: unknown[]): Promise<void> {
+    this.inFlight++;
+    const known = typeof event === 'string' && this.routes.has(event) ? event : 'unknown';
+    try {
+      await logContext.run({ socket: socket.id, event: known }, () =>
+        this.handle(socket, event, args),
+      );
+    } finally {
+      if (--this.inFlight === 0) for (const wake of this.wakeWhenIdle.splice(0)) wake();
+    }
+  }
+
+  private async handle(socket: AuthedSocket, event: unknown, args: unknown[]): Promise<void> {
     const client = typeof args[args.length - 1] === 'function' ? (args.pop() as Ack) : undefined;
     let name = 'unknown'; // client-chosen names must not become metric labels
+    const started = performance.now();
     const ack = (reply: { status: string; code?: string }) => {
-      this.metrics.increment('bowl_socket_events_total', {
-        event: name,
-        outcome: reply.status === 'OK' ? 'ok' : (reply.code ?? 'error'),
-      });
+      const outcome = reply.status === 'OK' ? 'ok' : (reply.code ?? 'error');
+      this.metrics.increment('bowl_socket_events_total', { event: name, outcome });
+      this.logger.verbose(`${name}: ${outcome} in ${(performance.now() - started).toFixed(1)} ms`);
       client?.(reply);
     };
     // Anything but exactly one argument is not a payload object (the pipe says so). A JSON
@@ -99,6 +129,8 @@ export class SocketRouter implements OnModuleInit {
       const route = typeof event === 'string' ? this.routes.get(event) : undefined;
       if (!route) throw new UnknownEventError(event);
       name = event as string;
+      // A shutdown drains the sockets: what was received before is answered, nothing new starts.
+      if (this.shutdown.closing) throw new ServerShuttingDownError();
       if (route.limit) await this.limits.consume(route.limit, socket.data.user.id);
       const dto = (await this.pipe.transform(payload, {
         type: 'body',

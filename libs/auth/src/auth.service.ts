@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { Notifier, UnauthorizedError } from '@app/common';
 import { ipLimitKey, RateLimiter } from '@app/limits';
@@ -73,6 +73,9 @@ export class AuthService {
     @Inject(AUTH_SETTINGS) private readonly settings: AuthSettings,
   ) {}
 
+  /** Who did what, by user id: never an email, a password or a token. */
+  private readonly logger = new Logger('Auth');
+
   async register(
     dto: RegisterDto,
     ip: string,
@@ -96,6 +99,7 @@ export class AuthService {
       throw err;
     }
     const tokens = await this.startSession({ ...user, passwordChangedAt: null });
+    this.logger.debug(`user ${user.id} registered`);
     return { ...tokens, user: { name: user.name, email: user.email } };
   }
 
@@ -116,8 +120,12 @@ export class AuthService {
     ]);
     const account = await this.users.findCredentials(dto.email);
     const valid = await verifyPassword(dto.password, account?.passwordHash ?? DUMMY_HASH);
-    if (!account || !valid) throw new WrongCredentialsError();
+    if (!account || !valid) {
+      this.logger.debug(account ? `login of user ${account.id} refused` : 'login refused');
+      throw new WrongCredentialsError();
+    }
     await giveBack();
+    this.logger.debug(`user ${account.id} logged in`);
     return this.startSession(account, accessTtlSeconds);
   }
 
@@ -137,6 +145,7 @@ export class AuthService {
       this.refreshExpiry(),
     );
     if (result.outcome === 'reused') {
+      this.logger.warn('a refresh token was presented again after its rotation: session ended');
       await this.sessions.delete(sessionId);
       this.notifier.endSessions({ sessionIds: [sessionId] }, 'logged out');
     }
@@ -178,6 +187,7 @@ export class AuthService {
     await giveBack();
     await this.users.changePassword(user.id, await hashPassword(dto.newPassword));
     this.notifier.endSessions({ userIds: [user.id] }, 'password changed');
+    this.logger.log(`user ${user.id} changed the password: every session ended`);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { InvalidInputError } from './errors';
+import { DomainError, InvalidInputError } from './errors';
 
 /** An event no gateway handles (or whose name is not even a string). */
 export class UnknownEventError extends InvalidInputError {
@@ -8,5 +8,15 @@ export class UnknownEventError extends InvalidInputError {
         ? `unknown event ${JSON.stringify(event.slice(0, 64))}`
         : 'event name must be a string',
     );
+  }
+}
+
+/**
+ * An event that reaches an instance while it drains its sockets for a shutdown: nothing was done;
+ * the client sends it again once reconnected (to another instance).
+ */
+export class ServerShuttingDownError extends DomainError {
+  constructor() {
+    super('unavailable', 'server shutting down');
   }
 }

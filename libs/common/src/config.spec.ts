@@ -13,6 +13,8 @@ describe('loadEnvironment', () => {
       MAX_GROUPS_PER_USER: 200,
       MAX_PENDING_CONTACT_REQUESTS: 100,
       MAX_PENDING_GROUP_INVITATIONS: 100,
+      SHUTDOWN_GRACE_MS: 25_000,
+      DRAIN_DELAY_MS: 0,
     });
     expect(env.DATABASE_URL).toBeUndefined();
   });
@@ -37,9 +39,13 @@ describe('loadEnvironment', () => {
       JWT_TTL: '15m',
       LOG_LEVEL: 'debug',
       MAX_GROUP_MEMBERS: '12',
+      SHUTDOWN_GRACE_MS: '30000',
+      DRAIN_DELAY_MS: '2000',
     });
     expect(env).toMatchObject({
       MAX_GROUP_MEMBERS: 12,
+      SHUTDOWN_GRACE_MS: 30_000,
+      DRAIN_DELAY_MS: 2000,
       PORT: 8080,
       JWT_TTL: '15m',
       LOG_LEVEL: 'debug',
@@ -65,6 +71,12 @@ describe('loadEnvironment', () => {
     [{ DESKTOP_COMPAT_PREFIX: '/socket.io/x' }, /must not start with \/auth, \/health/],
     [{ DESKTOP_COMPAT_TOKEN_TTL: 'a week' }, /DESKTOP_COMPAT_TOKEN_TTL/],
     [{ RATE_LIMIT_DESKTOP_LOOKUPS_PER_IP: 'many' }, /RATE_LIMIT_DESKTOP_LOOKUPS_PER_IP/],
+    [{ SHUTDOWN_GRACE_MS: '500' }, /SHUTDOWN_GRACE_MS must not be less than 1000/],
+    [{ DRAIN_DELAY_MS: '-1' }, /DRAIN_DELAY_MS must not be less than 0/],
+    [
+      { SHUTDOWN_GRACE_MS: '5000', DRAIN_DELAY_MS: '5000' },
+      /DRAIN_DELAY_MS must be shorter than SHUTDOWN_GRACE_MS/,
+    ],
   ])('refuses %p', (env, message) => {
     expect(() => loadEnvironment(env)).toThrow(ConfigError);
     expect(() => loadEnvironment(env)).toThrow(message);

@@ -147,6 +147,28 @@ export class Environment {
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'log';
 
+  /**
+   * How long a shutdown (SIGTERM, SIGINT) may take from the signal to the exit: the drain delay,
+   * answering the events in flight, disconnecting the sockets, writing what is pending. Past it
+   * the process logs what is left and exits 1.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  SHUTDOWN_GRACE_MS = 25_000;
+
+  /**
+   * On shutdown, how long readiness answers 503 while everything else still serves, before new
+   * sockets are refused, so that load balancers stop sending new clients first. 0 where something
+   * else already waits (a Kubernetes preStop hook).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
+  DRAIN_DELAY_MS = 0;
+
   /** Largest accepted `message` (ciphertext) in bytes. */
   @Transform(toInt)
   @IsInt()
@@ -313,6 +335,9 @@ export function loadEnvironment(env: NodeJS.ProcessEnv): Environment {
   if (config.NODE_ENV === 'production') {
     const missing = REQUIRED_IN_PRODUCTION.find((name) => !config[name]);
     if (missing) throw new ConfigError(`${missing} is required when NODE_ENV=production`);
+  }
+  if (config.DRAIN_DELAY_MS >= config.SHUTDOWN_GRACE_MS) {
+    throw new ConfigError('DRAIN_DELAY_MS must be shorter than SHUTDOWN_GRACE_MS');
   }
   return config;
 }

@@ -3,7 +3,13 @@
  * ERROR ack on a socket or the matching 4xx over HTTP. Anything else is an internal error.
  */
 export type ErrorKind =
-  'invalid' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'rate_limited';
+  | 'invalid'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'rate_limited'
+  | 'unavailable';
 
 export class DomainError extends Error {
   /**

@@ -86,11 +86,13 @@ describe('GroupCommit', () => {
     const commit = new GroupCommit(w.write);
     void commit.submit(1);
     void commit.submit(2);
+    expect(commit.size).toBe(2); // one in the write, one waiting behind it
     let done = false;
     const drained = commit.drained().then(() => (done = true));
     w.release();
     await tick();
     expect(done).toBe(false);
+    expect(commit.size).toBe(1);
     w.release();
     await drained;
     expect(commit.size).toBe(0);

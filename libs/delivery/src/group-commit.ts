@@ -9,6 +9,8 @@ export class GroupCommit<Item, Result> {
   private waiting: { item: Item; resolve: (r: Result) => void; reject: (e: unknown) => void }[] =
     [];
   private writing = false;
+  /** Items of the write in flight. */
+  private inWrite = 0;
   private idle?: Promise<void>;
   private wake?: () => void;
 
@@ -31,7 +33,7 @@ export class GroupCommit<Item, Result> {
 
   /** Items waiting or being written. */
   get size(): number {
-    return this.waiting.length;
+    return this.waiting.length + this.inWrite;
   }
 
   /** Resolves once nothing is waiting or being written. */
@@ -45,12 +47,14 @@ export class GroupCommit<Item, Result> {
     this.writing = true;
     while (this.waiting.length > 0) {
       const batch = this.waiting.splice(0, this.maxBatch);
+      this.inWrite = batch.length;
       try {
         const results = await this.write(batch.map((w) => w.item));
         batch.forEach((w, i) => w.resolve(results[i]));
       } catch (err) {
         for (const w of batch) w.reject(err);
       }
+      this.inWrite = 0;
     }
     this.writing = false;
     this.wake?.();

@@ -126,8 +126,9 @@ export interface ConnectError {
   /**
    * `unauthorized` when Bowl refused the handshake token, `rate limited` when the user or the
    * client's address opens connections too fast, `too many connections` when the user has
-   * `MAX_SOCKETS_PER_USER` sockets open already; transport failures of the client library (e.g.
-   * `xhr poll error`, `websocket error`) carry other messages.
+   * `MAX_SOCKETS_PER_USER` sockets open already, `server shutting down` when the instance is
+   * draining for a shutdown (connect again); transport failures of the client library (e.g. `xhr
+   * poll error`, `websocket error`) carry other messages.
    */
   message: string;
   /** With `rate limited` only. */
@@ -250,8 +251,9 @@ export interface ErrorAck {
   /**
    * Stable, machine-readable name of the refusal, for clients to branch on (the `error` text is
    * for people): `validation` for a payload that breaks the event's schema, `internal` for an
-   * unexpected failure, `unknown_event`, or the refusal's own code listed with its text in the
-   * operation's `x-errors` (`not_a_contact`, `not_group_admin`, `group_full`, …).
+   * unexpected failure, `unknown_event`, `server_shutting_down` (the instance is draining; nothing
+   * was done, send it again once reconnected), or the refusal's own code listed with its text in
+   * the operation's `x-errors` (`not_a_contact`, `not_group_admin`, `group_full`, …).
    */
   code: string;
   /** Only with `internal error`; the same ref is in the server log. */

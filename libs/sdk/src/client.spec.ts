@@ -417,6 +417,44 @@ describe('BowlClient connection', () => {
     expect([t.statuses.slice(-2), t.socket().connects]).toEqual([['offline', 'connecting'], 2]);
   });
 
+  it('resends chat messages a draining server refused, in order, on the next connection', async () => {
+    const t = setup();
+    await online(t);
+    const first = t.client.request('contactChatMessage', { ...MESSAGE, message: 'm1' });
+    const second = t.client.request('contactChatMessage', { ...MESSAGE, message: 'm2' });
+    await jest.advanceTimersByTimeAsync(0);
+    t.socket().send('sessionEnded', { reason: 'server shutting down' });
+    const refusal = {
+      status: 'ERROR',
+      error: 'server shutting down',
+      code: 'server_shutting_down',
+    };
+    const [m1, m2] = t.socket().sent('contactChatMessage');
+    m2.answer(refusal);
+    m1.answer({ status: 'OK', id: 'id1', sentAt: 'now' });
+    const third = t.client.request('contactChatMessage', { ...MESSAGE, message: 'm3' });
+    await jest.advanceTimersByTimeAsync(0);
+    expect(t.socket().sent('contactChatMessage')).toHaveLength(2); // m3 waits, m2 is not resent
+    expect(await first).toEqual({ status: 'OK', id: 'id1', sentAt: 'now' });
+
+    t.socket().drop('io server disconnect');
+    await jest.advanceTimersByTimeAsync(1000);
+    t.socket().accept();
+    await jest.advanceTimersByTimeAsync(0);
+    const again = t.socket().sent('contactChatMessage').slice(2);
+    expect(again.map((e) => e.payload.message)).toEqual(['m2']); // one at a time, in order
+    expect(again[0].payload.clientMessageId).toBe(m2.payload.clientMessageId);
+    again[0].answer({ status: 'OK', id: 'id2', sentAt: 'now' });
+    await jest.advanceTimersByTimeAsync(0);
+    const last = t.socket().sent('contactChatMessage').slice(3);
+    expect(last.map((e) => e.payload.message)).toEqual(['m3']);
+    last[0].answer({ status: 'OK', id: 'id3', sentAt: 'now' });
+    expect([await second, await third]).toEqual([
+      { status: 'OK', id: 'id2', sentAt: 'now' },
+      { status: 'OK', id: 'id3', sentAt: 'now' },
+    ]);
+  });
+
   it('ends the session when the token is refused and there is no refresh token', async () => {
     const t = setup();
     await t.client.login('alice@example.com', 'password1234');

@@ -125,6 +125,8 @@ export class BowlClient {
   /** Sent and awaiting their ack, each with its timeout. */
   private readonly inFlight = new Map<Pending, ReturnType<typeof setTimeout>>();
   private flushing = false;
+  /** The server said it is shutting down: requests wait for the next connection. */
+  private draining = false;
 
   constructor(options: BowlClientOptions) {
     this.api = new AuthApi(options.url, options.fetch);
@@ -243,7 +245,7 @@ export class BowlClient {
         : payload;
     return new Promise((resolve, reject) => {
       const pending: Pending = { event, payload: body, resendable, resolve, reject };
-      if (this.status.state === 'online' && this.outbox.length === 0) this.transmit(pending);
+      if (this.sending && this.outbox.length === 0) this.transmit(pending);
       else this.outbox.push(pending);
     });
   }
@@ -264,6 +266,7 @@ export class BowlClient {
     );
     socket.on('connect', () => {
       this.attempts = 0;
+      this.draining = false;
       this.setStatus({ state: 'online' });
       void this.flush();
     });
@@ -375,8 +378,12 @@ export class BowlClient {
   /** The server is about to disconnect this socket on purpose, and says why. */
   private sessionEnded(payload: { reason?: unknown }): void {
     const reason = typeof payload?.reason === 'string' ? payload.reason : 'ended by the server';
-    // Reconnect when the disconnect comes, possibly to another instance of the fleet.
-    if (reason === 'server shutting down') return;
+    // Reconnect when the disconnect comes, possibly to another instance of the fleet; until
+    // then new requests wait.
+    if (reason === 'server shutting down') {
+      this.draining = true;
+      return;
+    }
     // Likewise, but with a fresh access token first.
     if (reason === 'token expired' && this.renewAt !== undefined) {
       this.renewAt = 0;
@@ -391,12 +398,22 @@ export class BowlClient {
     const timer = setTimeout(() => this.timedOut(pending), this.requestTimeoutMs);
     this.inFlight.set(pending, timer);
     this.socket!.emit(pending.event, pending.payload, (ack: unknown) => {
+      if (pending.resendable && isShuttingDown(ack) && this.inFlight.has(pending)) {
+        // Nothing was done: it stays in flight, so the disconnect that follows sends it again
+        // (in order, with the same clientMessageId) on the next connection.
+        this.draining = true;
+        return;
+      }
       if (!this.land(pending)) return; // answered after a timeout or a drop: a newer attempt counts
       const status = (ack as { status?: unknown } | null)?.status;
       if (status === 'OK') pending.resolve(ack);
       else if (status === 'ERROR') pending.reject(errorFromAck(ack as ErrorAck));
       else pending.reject(new BowlError('bad_ack', `${pending.event} got an unexpected answer`));
     });
+  }
+
+  private get sending(): boolean {
+    return this.status.state === 'online' && !this.draining;
   }
 
   /** Takes a request out of flight and stops its timer; false if it was not in flight. */
@@ -414,7 +431,7 @@ export class BowlClient {
     const again = { ...pending, settled: undefined };
     if (!pending.resendable) {
       pending.reject(new RequestTimeoutError(pending.event, this.requestTimeoutMs));
-    } else if (this.status.state === 'online') this.transmit(again);
+    } else if (this.sending) this.transmit(again);
     else this.outbox.unshift(again);
   }
 
@@ -423,7 +440,7 @@ export class BowlClient {
     if (this.flushing) return;
     this.flushing = true;
     try {
-      while (this.status.state === 'online' && this.outbox.length > 0) {
+      while (this.sending && this.outbox.length > 0) {
         const pending = this.outbox.shift()!;
         await new Promise<void>((settled) => this.transmit({ ...pending, settled }));
       }
@@ -505,4 +522,9 @@ export class BowlClient {
       return false;
     }
   }
+}
+
+/** The ERROR a draining instance answers: nothing was done, send it again elsewhere. */
+function isShuttingDown(ack: unknown): boolean {
+  return (ack as { code?: unknown } | null)?.code === 'server_shutting_down';
 }

@@ -100,6 +100,11 @@ export class PumpHub implements OnModuleInit {
     this.bus.unwatch(userId);
   }
 
+  /** Acknowledgements waiting to be written, or being written. */
+  get pendingAcks(): number {
+    return this.acks.size;
+  }
+
   /** Users with a pump here. */
   get users(): number {
     return this.pumps.size;

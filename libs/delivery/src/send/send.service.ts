@@ -53,6 +53,11 @@ export class SendService {
     return this.send(caller, dto, null, dto.groupId);
   }
 
+  /** Sends waiting for their group commit, or in it. */
+  get pending(): number {
+    return this.batcher.size;
+  }
+
   /** Resolves once every send accepted so far has been written. */
   drained(): Promise<void> {
     return this.batcher.drained();
