@@ -1,15 +1,10 @@
 import { chatMessage, makeContacts } from './support/chat';
 import { connect, emitAck, registerUser } from './support/clients';
 import { createTestDatabase, TestDatabase } from './support/database';
+import { sample } from './support/metrics';
 import { startTestApp, testConfig, TestApp } from './support/test-app';
 
 const TOKEN = 'scrape-token-for-the-test';
-
-/** The value of a sample line `name{labels} value` in a Prometheus text page (0 when absent). */
-function sample(page: string, line: string): number {
-  const found = page.split('\n').find((l) => l.startsWith(`${line} `));
-  return found ? Number(found.slice(line.length + 1)) : 0;
-}
 
 describe('GET /metrics', () => {
   let db: TestDatabase;

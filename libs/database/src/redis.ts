@@ -54,6 +54,8 @@ export function createRedisClient(
     maxRetriesPerRequest: 2,
     retryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
     lazyConnect: true,
+    // Commands issued in the same tick go out in one write: under load, many per message sent.
+    enableAutoPipelining: options.subscriber !== true,
   };
   const client =
     'url' in target
@@ -61,6 +63,7 @@ export function createRedisClient(
       : new Cluster(target.clusterNodes, {
           redisOptions,
           lazyConnect: true,
+          enableAutoPipelining: options.subscriber !== true,
           shardedSubscribers: options.subscriber === true,
           clusterRetryStrategy: (attempt: number) => Math.min(attempt * 200, 2000),
         });

@@ -97,4 +97,57 @@ describe('GroupCommit', () => {
     await drained;
     expect(commit.size).toBe(0);
   });
+
+  describe('paced (items nobody waits for)', () => {
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+
+    it('writes the first item at once, then at most one write per pacingMs, sharing it', async () => {
+      const w = controlledWrite();
+      const commit = new GroupCommit(w.write, 256, 50);
+      const first = commit.submit(1);
+      expect(w.batches).toEqual([[1]]);
+      w.release();
+      expect(await first).toBe(10);
+      jest.advanceTimersByTime(10);
+      const later = [2, 3].map((i) => commit.submit(i));
+      jest.advanceTimersByTime(39);
+      expect(w.batches).toEqual([[1]]);
+      jest.advanceTimersByTime(1);
+      expect(w.batches).toEqual([[1], [2, 3]]);
+      w.release();
+      expect(await Promise.all(later)).toEqual([20, 30]);
+    });
+
+    it('does not wait once a batch is full', async () => {
+      const w = controlledWrite();
+      const commit = new GroupCommit(w.write, 2, 50);
+      void commit.submit(1);
+      w.release();
+      await Promise.resolve();
+      await Promise.resolve();
+      void commit.submit(2);
+      expect(w.batches).toEqual([[1]]);
+      void commit.submit(3);
+      expect(w.batches).toEqual([[1], [2, 3]]);
+    });
+
+    it('drained() writes what waits at once', async () => {
+      const w = controlledWrite();
+      const commit = new GroupCommit(w.write, 256, 50);
+      void commit.submit(1);
+      void commit.submit(2);
+      expect(w.batches).toEqual([[1]]);
+      const drained = commit.drained();
+      w.release();
+      await Promise.resolve();
+      await Promise.resolve();
+      expect(w.batches).toEqual([[1], [2]]); // not 50 ms later
+      w.release();
+      await drained;
+      expect(commit.size).toBe(0);
+      jest.advanceTimersByTime(50);
+      expect(w.batches).toEqual([[1], [2]]);
+    });
+  });
 });

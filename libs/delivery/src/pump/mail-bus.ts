@@ -20,10 +20,16 @@ export type NoticeHandler = (userId: string, delivery: QueuedDelivery) => void;
 export abstract class MailBus {
   protected handle: NoticeHandler = () => undefined;
   protected resync: () => void = () => undefined;
+  protected received: () => void = () => undefined;
 
   /** Where notices for watched users go. */
   onNotice(handler: NoticeHandler): void {
     this.handle = handler;
+  }
+
+  /** Called for every notice this instance receives, whether or not it holds a recipient. */
+  onReceived(counter: () => void): void {
+    this.received = counter;
   }
 
   /** Called when notices may have been lost (Redis came back): every pump re-reads its queue. */
@@ -39,6 +45,20 @@ export abstract class MailBus {
     delivery: Omit<QueuedDelivery, 'seq'>,
   ): Promise<void>;
   async close(): Promise<void> {}
+
+  /** Notices published while `subscriber` was down are lost: resync once it is back. */
+  protected resyncAfterOutages(subscriber: RedisClient): void {
+    let wasDown = false;
+    subscriber.on('close', () => (wasDown = true));
+    subscriber.on(
+      'ready',
+      guard('the notice subscriber coming back', () => {
+        if (!wasDown) return;
+        wasDown = false;
+        this.resync(); // the queues in PostgreSQL lost nothing
+      }),
+    );
+  }
 }
 
 /** Single instance: notices stay in this process. */
@@ -56,6 +76,7 @@ export class MemoryMailBus extends MailBus {
   async publish(recipients: [string, number][], d: Omit<QueuedDelivery, 'seq'>): Promise<void> {
     for (const [userId, seq] of recipients) {
       if (!this.watched.has(userId)) continue;
+      this.received();
       this.handle(userId, { ...d, seq });
     }
   }
@@ -70,7 +91,6 @@ export class MemoryMailBus extends MailBus {
 export class RedisMailBus extends MailBus {
   private readonly logger = new Logger('MailBus');
   private readonly prefix: string;
-  private wasDown = false;
 
   constructor(
     private readonly publisher: RedisClient,
@@ -82,20 +102,13 @@ export class RedisMailBus extends MailBus {
     subscriber.on(
       'smessage',
       guard('a notice', (channel: string, raw: string) => {
+        this.received();
         const delivery = decodeNotice(raw);
         if (!delivery || !channel.startsWith(this.prefix)) return;
         this.handle(channel.slice(this.prefix.length, -1), delivery);
       }),
     );
-    subscriber.on('close', () => (this.wasDown = true));
-    subscriber.on(
-      'ready',
-      guard('the notice subscriber coming back', () => {
-        if (!this.wasDown) return;
-        this.wasDown = false;
-        this.resync(); // notices published meanwhile were lost; the queues in PostgreSQL were not
-      }),
-    );
+    this.resyncAfterOutages(subscriber);
   }
 
   private channel(userId: string): string {
@@ -114,8 +127,8 @@ export class RedisMailBus extends MailBus {
   }
 
   async publish(recipients: [string, number][], d: Omit<QueuedDelivery, 'seq'>): Promise<void> {
-    // One command per recipient, all written at once (no MULTI or pipeline: on a cluster the
-    // channels live on different shards).
+    // One command per recipient (on a cluster the channels live on different shards); the
+    // client's auto-pipelining sends those of one tick in one write per server.
     await Promise.all(
       recipients.map(([userId, seq]) =>
         this.publisher.spublish(this.channel(userId), encodeNotice(seq, d)),
@@ -135,7 +148,6 @@ export class RedisMailBus extends MailBus {
 export class BroadcastMailBus extends MailBus {
   private readonly watched = new Set<string>();
   private readonly channel: string;
-  private wasDown = false;
 
   constructor(
     private readonly publisher: RedisClient,
@@ -147,22 +159,16 @@ export class BroadcastMailBus extends MailBus {
     subscriber.on(
       'message',
       guard('a notice', (channel: string, raw: string) => {
-        const notice = channel === this.channel ? decodeBroadcastNotice(raw) : null;
+        if (channel !== this.channel) return;
+        this.received();
+        const notice = decodeBroadcastNotice(raw);
         if (!notice) return;
         for (const [userId, seq] of notice.recipients) {
           if (this.watched.has(userId)) this.handle(userId, { ...notice.delivery, seq });
         }
       }),
     );
-    subscriber.on('close', () => (this.wasDown = true));
-    subscriber.on(
-      'ready',
-      guard('the notice subscriber coming back', () => {
-        if (!this.wasDown) return;
-        this.wasDown = false;
-        this.resync();
-      }),
-    );
+    this.resyncAfterOutages(subscriber);
   }
 
   async start(): Promise<void> {

@@ -7,11 +7,17 @@ import { MailBus } from './mail-bus';
 import { PumpContext, UserPump } from './user-pump';
 
 const SWEEP_EVERY_MS = 10_000;
+/**
+ * Nobody waits for an acknowledgement's write (a crash before it only means a redelivery), so
+ * acknowledgements are written at most once per this (at once after a quiet spell, and when a
+ * socket leaves): at 1,000 msg/s, 20 writes a second per instance instead of about 500.
+ */
+const ACK_PACING_MS = 50;
 
 /**
  * This instance's side of delivery: one pump per connected user (not per socket), fed by the mail
  * bus, with acknowledgements written in group commits (one statement for every user whose cursor
- * moved while the previous write was in flight).
+ * moved since the previous write, paced).
  */
 @Injectable()
 export class PumpHub implements OnModuleInit {
@@ -28,13 +34,17 @@ export class PumpHub implements OnModuleInit {
     private readonly metrics: Metrics,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.acks = new GroupCommit(async (batch) => {
-      const cursors = new Map<string, number>();
-      for (const [userId, seq] of batch)
-        cursors.set(userId, Math.max(seq, cursors.get(userId) ?? 0));
-      await this.messages.advanceCursors(cursors);
-      return batch.map(() => undefined);
-    }, 1000);
+    this.acks = new GroupCommit(
+      async (batch) => {
+        const cursors = new Map<string, number>();
+        for (const [userId, seq] of batch)
+          cursors.set(userId, Math.max(seq, cursors.get(userId) ?? 0));
+        await this.messages.advanceCursors(cursors);
+        return batch.map(() => undefined);
+      },
+      1000,
+      ACK_PACING_MS,
+    );
     this.ctx = {
       read: (userId, afterSeq, limit) => this.messages.undelivered(userId, afterSeq, limit),
       write: (socket, delivery, onAck) => transport.write(socket, delivery, onAck),
@@ -59,8 +69,8 @@ export class PumpHub implements OnModuleInit {
   }
 
   onModuleInit(): void {
+    this.bus.onReceived(() => this.metrics.increment('bowl_notices_received_total'));
     this.bus.onNotice((userId, delivery) => {
-      this.metrics.increment('bowl_notices_received_total');
       this.metrics.observe('bowl_notice_latency_seconds', (Date.now() - delivery.sentAt) / 1000);
       this.pumps.get(userId)?.notify(delivery);
     });
@@ -93,6 +103,8 @@ export class PumpHub implements OnModuleInit {
   }
 
   detach(userId: string, socket: object): void {
+    // Its acknowledgements are written before it can come back, here or on another instance.
+    void this.acks.drained();
     const pump = this.pumps.get(userId);
     if (!pump || pump.remove(socket) > 0) return;
     pump.close();

@@ -2,9 +2,13 @@ import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nest
 import { APP_CONFIG, AppConfig, guard } from '@app/common';
 import { MessagesRepository } from '../messages.repository';
 
-/** Acknowledged deliveries and their ciphertext are gone within this (plus one run's time). */
-const CLEAN_EVERY_MS = 15_000;
-const CLEAN_BATCH = 5_000;
+/**
+ * Acknowledged deliveries and their ciphertext are gone within this (plus one run's time). Often
+ * and in small batches: the same work every 15 s in batches of 5,000 held a core for a few hundred
+ * milliseconds at 1,000 msg/s and showed in every send's tail latency.
+ */
+const CLEAN_EVERY_MS = 2_000;
+const CLEAN_BATCH = 1_000;
 const PURGE_EVERY_MS = 60 * 60 * 1000;
 const FIRST_PURGE_AFTER_MS = 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
