@@ -226,9 +226,6 @@ DECLARE
   v_messages UUID[];
   v_count INTEGER;
 BEGIN
-  -- Every instance runs the cleanup; one at a time, so that two never pick the same rows and wait
-  -- on each other's locks (the second then finds only what is left).
-  PERFORM pg_advisory_xact_lock(hashtext('bowl_clean_acknowledged'));
   WITH moved AS (
     SELECT c.user_id, c.cleaned_seq, c.acked_seq FROM delivery_cursors c WHERE c.acked_seq > c.cleaned_seq
   ), acked AS (

@@ -411,7 +411,8 @@ describe('SendService and PumpHub', () => {
       await ackedUpTo(bob, 1);
       expect(await deliveriesOf(bob)).toEqual([{ seq: 1, message_id: receipt.id }]);
 
-      expect(await w.retention.cleanAcknowledged()).toBeGreaterThanOrEqual(1);
+      // (the instance's own timer may have cleaned already: the state is what counts)
+      await w.retention.cleanAcknowledged();
       expect(await deliveriesOf(bob)).toEqual([]);
       expect(await mailbox(bob)).toEqual({ last_seq: 1, acked_seq: 1, dropped: 0 });
       expect(await messageRow(receipt.id)).toMatchObject({ body: null, message_type: null });
