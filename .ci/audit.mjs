@@ -12,7 +12,7 @@ try {
 }
 const counts = report?.metadata?.vulnerabilities;
 if (!counts) {
-  const why = report?.message ?? run.stderr.trim().split('\n').pop() ?? `exit ${run.status}`;
+  const why = report?.message || run.stderr?.trim().split('\n').pop() || `exit ${run.status}`;
   console.log(`npm audit: no report (${why}): not checked`);
   process.exit(2);
 }
